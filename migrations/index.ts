@@ -1,0 +1,7 @@
+/**
+ * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
+ * run exactly the same set, compiled or not. Add new migrations at the end.
+ */
+import { Init1764000000000 } from './1764000000000-Init';
+
+export const ALL_MIGRATIONS = [Init1764000000000];

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
+import { parseJsonBody } from './json-body.parser';
+import { ProblemException } from './problem';
+
+/** Route config flag (`@RouteConfig({ [FORM_BODY]: true })`): the route takes form bodies. */
+export const FORM_BODY = 'formBody';
+
+/** CSP for API responses: nothing may load, nothing may frame us. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Swagger UI needs its own scripts and styles (served from self), still never framed. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/**
+ * The Fastify instance: body limit, poisoning protection, server-generated request ids (the
+ * client's `X-Request-Id` is ignored: `requestIdHeader: false`), and `trustProxy` only when
+ * configured, so `X-Forwarded-For` cannot spoof the client address by default.
+ */
+export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: toFastifyTrustProxy(config.http.trustProxy),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    logger: false,
+    routerOptions: { maxParamLength: 200 },
+  });
+}
+
+/**
+ * Everything HTTP-level that is not a Nest guard, pipe or filter. Must run before `app.init()`
+ * so that the route hook sees every route.
+ */
+export async function configureHttpPipeline(
+  app: NestFastifyApplication,
+  config: AppConfig,
+): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+
+  recordRoutesForMethodNotAllowed(fastify);
+
+  // Only the body types we accept. Anything else is 415 (Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE).
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (req, body, done) => {
+      // RFC 6749 endpoints take form bodies; every other route is JSON only.
+      if (
+        !(req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[FORM_BODY]
+      ) {
+        done(
+          new ProblemException(415, { detail: 'Send the body as application/json.' }),
+          undefined,
+        );
+        return;
+      }
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
+
+  await app.register(helmet, {
+    // CSP is set per response below (API vs. Swagger UI); everything else is helmet's default,
+    // hardened: HSTS one year with subdomains, frames denied, no referrer.
+    contentSecurityPolicy: false,
+    frameguard: { action: 'deny' },
+    hsts: { maxAge: 31536000, includeSubDomains: true },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+
+  // CORS allow-list: only listed origins are echoed back (with Vary: Origin); never `*`.
+  app.enableCors({
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    credentials: false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'RateLimit',
+      'RateLimit-Policy',
+      'Idempotent-Replayed',
+      'Location',
+    ],
+    maxAge: 600,
+  });
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    // pino-http (through Nest middleware) reads `req.id` from the raw request.
+    (request.raw as { id?: string }).id = String(request.id);
+    void reply.header('x-request-id', request.id);
+  });
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const isDocs = request.url === '/docs' || request.url.startsWith('/docs/');
+    void reply.header('content-security-policy', isDocs ? DOCS_CSP : API_CSP);
+    // API responses are personal or token-bearing: never cache (contract). Docs assets may be.
+    if (!isDocs && !reply.hasHeader('cache-control'))
+      void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
+
+/**
+ * Fastify answers an unknown method on a known path with 404. The contract prefers 405 with
+ * `Allow`: remember every route's pattern and methods, so the not-found path can tell the two apart.
+ */
+function recordRoutesForMethodNotAllowed(fastify: FastifyInstance): void {
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  fastify.addHook('onRoute', (route) => {
+    const source =
+      '^' +
+      route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+') +
+      '/?$';
+    const pattern = new RegExp(source);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const existing = routes.find((r) => r.pattern.source === pattern.source);
+    if (existing) methods.forEach((m) => existing.methods.add(m));
+    else routes.push({ pattern, methods: new Set(methods) });
+  });
+  fastify.decorate('allowedMethodsFor', (request: FastifyRequest): string[] => {
+    const path = request.url.split('?')[0];
+    const allowed = new Set<string>();
+    for (const route of routes)
+      if (route.pattern.test(path)) route.methods.forEach((m) => allowed.add(m));
+    return [...allowed];
+  });
+}
+
+export function allowedMethodsFor(request: FastifyRequest): string[] {
+  const fn = (request.server as unknown as { allowedMethodsFor?: (r: FastifyRequest) => string[] })
+    .allowedMethodsFor;
+  return fn ? fn(request) : [];
+}
+
+/** A hop count trusts that many proxies in front of us (counted from the socket). */
+function toFastifyTrustProxy(
+  value: boolean | number | string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
+}

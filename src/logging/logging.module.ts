@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { REDACT_PATHS, REDACTION_CENSOR } from '../http/log-redaction';
+
+/**
+ * Structured JSON logs (pino). Every line of a request carries its server-generated id; the
+ * request line records method, route and status only, and REDACT_PATHS is applied to all lines.
+ */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          redact: { paths: REDACT_PATHS, censor: REDACTION_CENSOR },
+          genReqId: (req: IncomingMessage) =>
+            (req as IncomingMessage & { id?: string }).id ?? 'unknown',
+          customAttributeKeys: { reqId: 'requestId' },
+          serializers: {
+            req: (req: { id?: string; method?: string; url?: string }) => ({
+              id: req.id,
+              method: req.method,
+              // The path only: query strings can carry filters with personal data.
+              url: typeof req.url === 'string' ? req.url.split('?')[0] : undefined,
+            }),
+            res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}
