@@ -1,0 +1,6 @@
+import { CliCommand } from '../cli-command';
+
+/**
+ * Every command of `npm run cli`. Each feature adds its commands here (one import, one entry).
+ */
+export const COMMANDS: CliCommand[] = [];
