@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
+import { parseFormBody } from './form-body.parser';
 import { parseJsonBody } from './json-body.parser';
 import { ProblemException } from './problem';
 
@@ -70,7 +71,11 @@ export async function configureHttpPipeline(
         );
         return;
       }
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      try {
+        done(null, parseFormBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
     },
   );
 
