@@ -1,0 +1,133 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { DecryptionError } from './decryption.error';
+import { KeyRing } from './key-ring';
+
+/** Where a value lives: bound into the ciphertext as additional authenticated data. */
+export interface FieldBinding {
+  table: string;
+  column: string;
+}
+
+export const ENVELOPE_VERSION = 'v1';
+const ALGORITHM = 'aes-256-gcm';
+/** NIST SP 800-38D §8.2: 96-bit IVs; random IVs are safe well below 2^32 messages per key. */
+const IV_BYTES = 12;
+/** NIST SP 800-38D §5.2.1.2: the full 128-bit tag, never a truncated one. */
+const TAG_BYTES = 16;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Authenticated encryption of single column values: AES-256-GCM over node:crypto.
+ *
+ * Envelope (text): `v1:<kid>:<iv>:<tag>:<ciphertext>`, each binary part base64url.
+ * The additional authenticated data is `v1:<kid>:<table>.<column>`, so
+ * - a value copied into another column or another table does not decrypt (no swapping a
+ *   national id into a name column to get it displayed),
+ * - editing the version or key id of an envelope breaks the tag, even when the named key exists.
+ *
+ * Every failure is one generic `DecryptionError`; the reason is logged here, without values.
+ * This class is the ONE code path: the TypeORM column transformer reaches this same instance
+ * through the field-cipher registry (field-cipher.registry.ts), the key rotation uses it too.
+ */
+@Injectable()
+export class FieldCipher {
+  private readonly logger = new Logger(FieldCipher.name);
+
+  constructor(private readonly ring: KeyRing) {}
+
+  get activeKeyId(): string {
+    return this.ring.activeKeyId;
+  }
+
+  encrypt(plaintext: string, binding: FieldBinding): string {
+    const kid = this.ring.activeKeyId;
+    // A fresh random IV for every encryption: GCM's security collapses on an IV reused under
+    // one key (the "forbidden attack"), so the IV is never derived, counted or cached.
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.ring.activeKey(), iv, {
+      authTagLength: TAG_BYTES,
+    });
+    cipher.setAAD(aad(kid, binding));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [
+      ENVELOPE_VERSION,
+      kid,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join(':');
+  }
+
+  decrypt(envelope: string, binding: FieldBinding): string {
+    const parsed = parseEnvelope(envelope);
+    if (!parsed) return this.fail('malformed envelope', binding);
+    const key = this.ring.key(parsed.kid);
+    if (!key) return this.fail(`unknown key id ${parsed.kid}`, binding);
+    try {
+      const decipher = createDecipheriv(ALGORITHM, key, parsed.iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(aad(parsed.kid, binding));
+      decipher.setAuthTag(parsed.tag);
+      // final() throws when the tag does not verify: no unauthenticated plaintext is returned.
+      return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      return this.fail('authentication failed', binding);
+    }
+  }
+
+  /** The key id an envelope names, or undefined when it is not a well-formed envelope. */
+  keyIdOf(envelope: string): string | undefined {
+    return parseEnvelope(envelope)?.kid;
+  }
+
+  /** True when the value is already under the active key (key rotation skips it). */
+  isUnderActiveKey(envelope: string): boolean {
+    return this.keyIdOf(envelope) === this.ring.activeKeyId;
+  }
+
+  private fail(reason: string, binding: FieldBinding): never {
+    // Logged for the operator (tampering or a missing key is an incident), never the value.
+    this.logger.error(
+      { table: binding.table, column: binding.column, reason },
+      'Field decryption failed',
+    );
+    throw new DecryptionError();
+  }
+}
+
+function aad(kid: string, binding: FieldBinding): Buffer {
+  if (!IDENTIFIER.test(binding.table) || !IDENTIFIER.test(binding.column))
+    throw new Error('Field binding must name a table and a column');
+  return Buffer.from(`${ENVELOPE_VERSION}:${kid}:${binding.table}.${binding.column}`, 'utf8');
+}
+
+interface ParsedEnvelope {
+  kid: string;
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+}
+
+/** Strict parse: exact version, exact part count, canonical base64url, exact IV and tag sizes. */
+function parseEnvelope(envelope: string): ParsedEnvelope | undefined {
+  if (typeof envelope !== 'string') return undefined;
+  const parts = envelope.split(':');
+  if (parts.length !== 5) return undefined;
+  const [version, kid, iv64, tag64, ct64] = parts;
+  if (version !== ENVELOPE_VERSION || !/^[A-Za-z0-9_-]{1,32}$/.test(kid)) return undefined;
+  const iv = decodeCanonical(iv64);
+  const tag = decodeCanonical(tag64);
+  const ciphertext = decodeCanonical(ct64);
+  if (!iv || !tag || !ciphertext) return undefined;
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
+  return { kid, iv, tag, ciphertext };
+}
+
+function decodeCanonical(text: string): Buffer | undefined {
+  if (!BASE64URL.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  // Node's decoder ignores stray trailing bits; re-encoding refuses non-canonical forms.
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
