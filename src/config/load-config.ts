@@ -153,8 +153,8 @@ function parseCrypto(r: EnvReader): AppConfig['crypto'] {
     }
     r.refusePlaceholder('FIELD_ENCRYPTION_KEYS', material);
     const key = r.decodeKey('FIELD_ENCRYPTION_KEYS', material, 32);
-    if (key.length !== 32 && key.length >= 32)
-      r.errors.push('FIELD_ENCRYPTION_KEYS keys must be exactly 32 bytes');
+    // AES-256-GCM takes exactly 32 bytes; shorter keys are already refused by decodeKey.
+    if (key.length > 32) r.errors.push('FIELD_ENCRYPTION_KEYS must hold keys of exactly 32 bytes');
     encryptionKeys.set(id, key);
   }
   const activeEncryptionKeyId = r.string(
