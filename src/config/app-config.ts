@@ -56,6 +56,14 @@ export interface AppConfig {
     webhookSecret: string;
   };
   rateLimit: Record<string, number>;
+  monitoring: {
+    /** Interface of the internal metrics listener (never the public one; see docs/monitoring.md). */
+    metricsHost: string;
+    /** Port of the metrics listener; 0 picks a free port (the default under NODE_ENV=test). */
+    metricsPort: number;
+    /** Bearer token Prometheus must send; required in production off loopback. */
+    metricsToken?: string;
+  };
   logLevel: string;
 }
 

@@ -70,6 +70,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookSecret: r.secret('PROCESSOR_WEBHOOK_SECRET', 32),
     },
     rateLimit: {},
+    monitoring: parseMonitoring(r, nodeEnv),
     logLevel: r.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -165,4 +166,23 @@ function parseCrypto(r: EnvReader): AppConfig['crypto'] {
     r.errors.push('FIELD_ENCRYPTION_ACTIVE_KEY_ID must name a key in FIELD_ENCRYPTION_KEYS');
   }
   return { encryptionKeys, activeEncryptionKeyId, blindIndexKey: r.key('BLIND_INDEX_KEY', 32) };
+}
+
+/**
+ * The metrics listener is internal: loopback by default. Bound to another interface in
+ * production (a container network), it must also require a bearer token, so a mistake in the
+ * network layout does not publish the metrics (docs/monitoring.md).
+ */
+function parseMonitoring(r: EnvReader, nodeEnv: NodeEnv): AppConfig['monitoring'] {
+  const metricsHost = r.string('METRICS_HOST', '127.0.0.1');
+  const metricsPort = r.int('METRICS_PORT', nodeEnv === 'test' ? 0 : 9464, 0, 65535);
+  const metricsToken = r.raw('METRICS_TOKEN');
+  if (metricsToken !== undefined) {
+    r.refusePlaceholder('METRICS_TOKEN', metricsToken);
+    if (metricsToken.length < 32) r.errors.push('METRICS_TOKEN must be at least 32 characters');
+  }
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(metricsHost);
+  if (nodeEnv === 'production' && !loopback && metricsToken === undefined)
+    r.errors.push('METRICS_TOKEN is required when METRICS_HOST is not a loopback address');
+  return { metricsHost, metricsPort, metricsToken };
 }
