@@ -8,7 +8,7 @@
 # - Runs as the unprivileged `node` user; the code is owned by root, so the process cannot
 #   rewrite it. No secret is baked in: every secret arrives as an environment variable at run
 #   time (docker-compose.yml, docs/deployment.md).
-ARG NODE_VERSION=24.9.0
+ARG NODE_VERSION=24.21.0
 ARG NODE_IMAGE=node:${NODE_VERSION}-trixie-slim
 
 # ---- build: compile TypeScript -----------------------------------------------------------------
