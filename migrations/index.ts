@@ -3,5 +3,6 @@
  * run exactly the same set, compiled or not. Add new migrations at the end.
  */
 import { Init1764000000000 } from './1764000000000-Init';
+import { Auth1764000100000 } from './1764000100000-Auth';
 
-export const ALL_MIGRATIONS = [Init1764000000000];
+export const ALL_MIGRATIONS = [Init1764000000000, Auth1764000100000];

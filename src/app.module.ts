@@ -3,6 +3,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
@@ -18,6 +19,7 @@ export class AppModule {
         LoggingModule,
         MonitoringModule,
         DatabaseModule,
+        AuthModule,
         CryptoModule,
         HealthModule,
         ...extra,

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role, Scope } from '../principal';
+import type { Principal, Role, Scope } from '../principal';
 
 /** Metadata key read by the authorization guard. */
 export const AUTHORIZE_KEY = 'authorize';
@@ -9,6 +9,8 @@ export interface AuthorizeRule {
   roles?: Role[];
   /** The caller needs every one of these scopes. */
   scopes?: Scope[];
+  /** Which kinds of caller may use the route (default: both users and OAuth clients). */
+  principals?: Principal['type'][];
 }
 
 /**

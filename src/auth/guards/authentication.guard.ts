@@ -1,0 +1,63 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { PRINCIPAL_REQUEST_KEY } from '../decorators/current-principal.decorator';
+import { EXTERNAL_JWT_STRATEGY } from '../external/external-jwt.strategy';
+import type { Principal } from '../principal';
+import { JWT_STRATEGY } from '../strategies/jwt.strategy';
+import { unauthorized } from './bearer-challenge';
+
+/**
+ * Global guard #1 (APP_GUARD, registered FIRST by AuthModule, before the authorization guard,
+ * which needs the Principal this one sets). Deny by default: every route needs a valid bearer
+ * access token unless it is marked `@Public()`.
+ *
+ * Tokens are tried against our own issuer (`jwt`), then, when configured, the external issuer
+ * (`external-jwt`). Whatever fails answers 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3).
+ */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_STRATEGY]) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // RFC 6750 §2.3 is "SHOULD NOT"; we refuse it: URLs end up in logs and Referer headers.
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object' && 'access_token' in query)
+      throw unauthorized(true, 'Access tokens are accepted only in the Authorization header.');
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override getAuthenticateOptions(): { session: boolean; property: string } {
+    // passport stores the verified user under this key: `principalOf(request)` reads it.
+    return { session: false, property: PRINCIPAL_REQUEST_KEY };
+  }
+
+  override handleRequest<TUser = Principal>(
+    err: unknown,
+    user: unknown,
+    _info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    if (err && !(err instanceof Error && err.name === 'JsonWebTokenError')) {
+      // A ProblemException from a strategy passes through; anything else (e.g. the database is
+      // down) is a 500 handled by the problem filter, never a misleading 401.
+      throw err instanceof Error ? err : new Error('Authentication failed');
+    }
+    if (!user) {
+      const request = context.switchToHttp().getRequest<FastifyRequest>();
+      const presented = typeof request.headers.authorization === 'string';
+      throw unauthorized(presented);
+    }
+    return user as TUser;
+  }
+}

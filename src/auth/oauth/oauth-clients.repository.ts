@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Role, Scope } from '../principal';
+
+export interface OAuthClientRecord {
+  id: string;
+  ownerId: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: Date;
+}
+
+interface ClientRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  scopes: Scope[];
+  created_at: Date;
+}
+
+const toRecord = (row: ClientRow): OAuthClientRecord => ({
+  id: row.id,
+  ownerId: row.owner_id,
+  name: row.name,
+  scopes: row.scopes,
+  createdAt: row.created_at,
+});
+
+/** OAuth clients (secrets only as HMAC-SHA256) and revoked client tokens. */
+@Injectable()
+export class OAuthClientsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async create(
+    ownerId: string,
+    name: string,
+    scopes: Scope[],
+    secretHash: Buffer,
+  ): Promise<OAuthClientRecord> {
+    const rows: ClientRow[] = await this.db.query(
+      `INSERT INTO oauth_clients (owner_id, name, scopes, secret_hash) VALUES ($1, $2, $3, $4)
+       RETURNING id, owner_id, name, scopes, created_at`,
+      [ownerId, name, scopes, secretHash],
+    );
+    return toRecord(rows[0]);
+  }
+
+  /** The owner's clients, newest first. Ownership is in the query (OWASP API1). */
+  async listByOwner(ownerId: string): Promise<OAuthClientRecord[]> {
+    const rows: ClientRow[] = await this.db.query(
+      `SELECT id, owner_id, name, scopes, created_at FROM oauth_clients
+        WHERE owner_id = $1 ORDER BY created_at DESC, id`,
+      [ownerId],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Deletes a client of this owner; its revoked-token rows go with it (cascade). */
+  async deleteOwned(id: string, ownerId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      'DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2 RETURNING id',
+      [id, ownerId],
+    );
+    return rows.length > 0;
+  }
+
+  /** The client with its secret hash, for client authentication at the token endpoint. */
+  async findForAuthentication(
+    id: string,
+  ): Promise<(OAuthClientRecord & { secretHash: Buffer; ownerDisabled: boolean }) | undefined> {
+    const rows: (ClientRow & { secret_hash: Buffer; disabled: boolean })[] = await this.db.query(
+      `SELECT c.id, c.owner_id, c.name, c.scopes, c.created_at, c.secret_hash, u.disabled
+         FROM oauth_clients c JOIN users u ON u.id = c.owner_id WHERE c.id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row && { ...toRecord(row), secretHash: row.secret_hash, ownerDisabled: row.disabled };
+  }
+
+  /** RFC 7009: records a client token as revoked until it would have expired anyway. */
+  async revokeToken(jti: string, clientId: string, expiresAt: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO oauth_revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (jti) DO NOTHING`,
+      [jti, clientId, expiresAt],
+    );
+  }
+
+  /**
+   * The per-request check of a client token: the client still exists (deleting it stops its
+   * tokens), its owner is not disabled, and this token's `jti` was not revoked. Primary-key
+   * lookups, no cache.
+   */
+  async liveClient(
+    clientId: string,
+    jti: string,
+  ): Promise<{ ownerId: string; ownerRoles: Role[]; scopes: Scope[] } | undefined> {
+    const rows: { owner_id: string; roles: Role[]; scopes: Scope[] }[] = await this.db.query(
+      `SELECT c.owner_id, u.roles, c.scopes FROM oauth_clients c JOIN users u ON u.id = c.owner_id
+        WHERE c.id = $1 AND NOT u.disabled
+          AND NOT EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = $2)`,
+      [clientId, jti],
+    );
+    const row = rows[0];
+    return row && { ownerId: row.owner_id, ownerRoles: row.roles, scopes: row.scopes };
+  }
+}
