@@ -1,3 +1,5 @@
+import type { RateLimitConfig } from './rate-limit.config';
+
 /**
  * The one typed configuration of the service. It is built once at boot by `loadConfig()` from
  * the environment and injected as `AppConfig`; nothing deeper in the code reads `process.env`.
@@ -55,7 +57,7 @@ export interface AppConfig {
     cardFingerprintKey: Buffer;
     webhookSecret: string;
   };
-  rateLimit: Record<string, number>;
+  rateLimit: RateLimitConfig;
   monitoring: {
     /** Interface of the internal metrics listener (never the public one; see docs/monitoring.md). */
     metricsHost: string;

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { AppConfig, NodeEnv } from './app-config';
 import { EnvReader } from './env-reader';
+import { readRateLimitConfig } from './rate-limit.config';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -69,7 +70,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       cardFingerprintKey: r.key('CARD_FINGERPRINT_KEY', 32),
       webhookSecret: r.secret('PROCESSOR_WEBHOOK_SECRET', 32),
     },
-    rateLimit: {},
+    rateLimit: readRateLimitConfig(r, production),
     monitoring: parseMonitoring(r, nodeEnv),
     logLevel: r.oneOf(
       'LOG_LEVEL',
