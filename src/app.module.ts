@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './crypto/crypto.module';
@@ -21,6 +22,7 @@ export class AppModule {
         DatabaseModule,
         AuthModule,
         CryptoModule,
+        AuditModule,
         HealthModule,
         ...extra,
       ],

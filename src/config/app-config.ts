@@ -1,3 +1,4 @@
+import type { AuditConfig } from './audit.config';
 import type { RateLimitConfig } from './rate-limit.config';
 
 /**
@@ -66,6 +67,7 @@ export interface AppConfig {
     /** Bearer token Prometheus must send; required in production off loopback. */
     metricsToken?: string;
   };
+  audit: AuditConfig;
   logLevel: string;
 }
 

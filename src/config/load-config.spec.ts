@@ -28,16 +28,21 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
   throw new Error('expected loadConfig to refuse this environment');
 }
 
-/** The variables of .env.example that hold a secret (anything a generator exists for, or named so). */
+/**
+ * The variables of .env.example that hold a secret: every one a generator exists for, every one
+ * named like a secret (`*_KEY`, `*_SECRET`, `*_PASSWORD`, `*_TOKEN`) and every `change-me`
+ * value, whoever added it. Empty values ship nothing and are covered by "is required".
+ */
 function shippedSecrets(): [string, string][] {
   const example = parseEnv(readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8'));
   return Object.entries(example).filter(
     (entry): entry is [string, string] =>
       typeof entry[1] === 'string' &&
       entry[1] !== '' &&
+      entry[0] !== 'FIELD_ENCRYPTION_ACTIVE_KEY_ID' &&
       (GENERATED_SECRET_NAMES.includes(entry[0]) ||
-        /(KEYS?|SECRET|PASSWORD|TOKEN)$/.test(entry[0])) &&
-      entry[0] !== 'FIELD_ENCRYPTION_ACTIVE_KEY_ID',
+        /_(KEY|SECRET|PASSWORD|TOKEN)$/.test(entry[0]) ||
+        /change-?me/i.test(entry[1])),
   );
 }
 

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { AppConfig, NodeEnv } from './app-config';
+import { readAuditConfig } from './audit.config';
 import { EnvReader } from './env-reader';
 import { readRateLimitConfig } from './rate-limit.config';
 
@@ -72,6 +73,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     rateLimit: readRateLimitConfig(r, production),
     monitoring: parseMonitoring(r, nodeEnv),
+    audit: readAuditConfig(r, production),
     logLevel: r.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

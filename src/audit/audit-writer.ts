@@ -1,0 +1,124 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { AuditRow } from './audit-entry';
+import { batchParams, INSERT_BATCH_SQL } from './audit-rows';
+import { AuditSealer } from './audit-sealer';
+
+/** A batch is written at 100 rows or 10 ms after its first row, whichever comes first. */
+export const AUDIT_BATCH_SIZE = 100;
+export const AUDIT_FLUSH_MS = 10;
+/** Rows kept for a retry while the database is unreachable; beyond that, loss is logged loudly. */
+const MAX_PENDING = 50_000;
+
+/**
+ * The asynchronous path, for entries that are not part of a business transaction: denials
+ * (401, 403, 404-not-yours, 429), failed mutations and sensitive reads. The response is never
+ * held for them: `enqueue` only pushes to memory, and a batch goes out as one INSERT.
+ * Graceful shutdown drains the queue (`beforeApplicationShutdown`, then again in
+ * `onApplicationShutdown` for entries of requests that finished while the server closed, through
+ * a direct connection if the pool is already closed).
+ */
+@Injectable()
+export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditWriter.name);
+  private queue: AuditRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sealer: AuditSealer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  enqueue(row: AuditRow): void {
+    this.queue.push(row);
+    if (this.queue.length >= AUDIT_BATCH_SIZE) this.flushSoon(0);
+    else this.flushSoon(AUDIT_FLUSH_MS);
+  }
+
+  /** Writes everything queued so far and waits for batches already in flight. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    // A snapshot: rows that fail are re-queued by `write` and wait for the next flush.
+    const pending = this.queue.splice(0);
+    for (let i = 0; i < pending.length; i += AUDIT_BATCH_SIZE * 10) {
+      await this.track(this.write(pending.slice(i, i + AUDIT_BATCH_SIZE * 10)));
+    }
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+    await this.sealer.sealNow();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.sealer.stop();
+    try {
+      await this.flush();
+    } catch (error) {
+      this.logger.fatal({ err: error }, 'Audit rows could not be written at shutdown');
+    }
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const batch = this.queue.splice(0, AUDIT_BATCH_SIZE);
+      if (batch.length > 0) void this.track(this.write(batch));
+      if (this.queue.length > 0) this.flushSoon(0);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private track(promise: Promise<void>): Promise<void> {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+    return promise;
+  }
+
+  private async write(batch: AuditRow[]): Promise<void> {
+    try {
+      if (this.dataSource.isInitialized) {
+        await this.dataSource.query(INSERT_BATCH_SQL, batchParams(batch));
+      } else {
+        await this.writeDirect(batch);
+      }
+      this.sealer.kick();
+    } catch (error) {
+      // Keep the rows for the next batch rather than lose them; bounded so that a long outage
+      // cannot exhaust memory (the loss is then logged, with the count, for the operator).
+      if (this.queue.length + batch.length <= MAX_PENDING) {
+        this.queue.unshift(...batch);
+        this.logger.error({ err: error, rows: batch.length }, 'Audit batch failed; will retry');
+        if (this.dataSource.isInitialized) this.flushSoon(1000);
+      } else {
+        this.logger.fatal({ err: error, rows: batch.length }, 'Audit rows dropped: queue full');
+      }
+      if (!this.dataSource.isInitialized) throw error;
+    }
+  }
+
+  /** Shutdown path: the pool is already closed, one short connection as the runtime role. */
+  private async writeDirect(batch: AuditRow[]): Promise<void> {
+    const client = new Client({ connectionString: this.config.database.url });
+    await client.connect();
+    try {
+      await client.query(INSERT_BATCH_SQL, batchParams(batch));
+    } finally {
+      await client.end();
+    }
+  }
+}

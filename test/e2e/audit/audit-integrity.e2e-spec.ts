@@ -1,0 +1,162 @@
+import { Client } from 'pg';
+import request from 'supertest';
+import { AuditService } from '../../../src/audit/audit.service';
+import { AuditQueryService } from '../../../src/audit/audit-query.service';
+import { startTestApp, TestApp } from '../../helpers/test-app';
+import { AuditProbeModule, PROBE_TABLE_SQL } from './audit-probe.module';
+
+async function asRole<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+interface Row {
+  id: string;
+  action: string;
+  outcome: string;
+  status: number;
+  resource_id: string | null;
+  details: Record<string, unknown>;
+}
+
+describe('audit log integrity (e2e)', () => {
+  let t: TestApp;
+  let audit: AuditService;
+
+  beforeAll(async () => {
+    t = await startTestApp({ extraModules: [AuditProbeModule] });
+    await asRole(t.db.ownerUrl, (c) => c.query(PROBE_TABLE_SQL));
+    audit = t.app.get(AuditService);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const probeRows = (): Promise<Row[]> =>
+    t.sql<Row>("SELECT * FROM audit_log WHERE action LIKE 'probes.%' ORDER BY seq");
+
+  it('should commit a change and exactly one success entry in the same transaction', async () => {
+    const res = await request(t.url)
+      .post('/v1/test-only/audit-probe')
+      .send({ name: 'first' })
+      .expect(201);
+    await audit.flush();
+    const rows = await t.sql<Row>('SELECT * FROM audit_log WHERE resource_id = $1', [res.body.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ action: 'probes.create', outcome: 'success', status: 201 });
+    expect(rows[0].details.fields).toEqual(['name']);
+  });
+
+  it('should roll the change back and answer 503 when the audit insert fails', async () => {
+    // Test-only trigger: every audit insert fails.
+    await t.sql(`CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'audit insert refused by test'; END $$`);
+    await t.sql(
+      'CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_fail()',
+    );
+    try {
+      const res = await request(t.url)
+        .post('/v1/test-only/audit-probe')
+        .send({ name: 'must-not-persist' })
+        .expect(503);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.type).toMatch(/audit-unavailable$/);
+      expect(JSON.stringify(res.body)).not.toMatch(/refused by test|audit_log|trigger/);
+    } finally {
+      await t.sql('DROP TRIGGER audit_fail ON audit_log');
+      await t.sql('DROP FUNCTION audit_fail()');
+    }
+    const persisted = await t.sql("SELECT 1 FROM audit_probe WHERE name = 'must-not-persist'");
+    expect(persisted).toHaveLength(0);
+  });
+
+  it('should strip a value whose key names a secret and control characters from user strings', async () => {
+    await request(t.url)
+      .post('/v1/test-only/audit-probe')
+      .set('User-Agent', 'evil\t{"forged":true}agent')
+      .send({ name: 'line1\nline2\r\u0007\u2028x', password: 'canary-password-Zq81x' })
+      .expect(201);
+    await audit.flush();
+    const dump = JSON.stringify(await t.sql('SELECT * FROM audit_log'));
+    expect(dump).not.toContain('canary-password-Zq81x');
+    const [row] = await t.sql<Row & { user_agent: string }>(
+      "SELECT * FROM audit_log WHERE details->>'name' LIKE 'line1%'",
+    );
+    expect(row.details.name).toBe('line1line2x');
+    expect(row.details.password).toBe('[redacted]');
+    expect(row.user_agent).toBe('evil{"forged":true}agent');
+  });
+
+  it('should refuse UPDATE, DELETE and TRUNCATE on the audit table to the runtime role', async () => {
+    await asRole(t.db.runtimeUrl, async (c) => {
+      await expect(c.query("UPDATE audit_log SET action = 'x.y'")).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
+      await expect(c.query('TRUNCATE audit_log')).rejects.toThrow(/permission denied/);
+      // The maintenance setting opens nothing without the grants.
+      await c.query("SELECT set_config('audit.mode', 'maintenance', false)");
+      await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it('should refuse UPDATE, DELETE and TRUNCATE to the owner outside the maintenance path', async () => {
+    await asRole(t.db.ownerUrl, async (c) => {
+      await expect(c.query("UPDATE audit_log SET action = 'x.y'")).rejects.toThrow(/append-only/);
+      await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+      await expect(c.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+      // `seal` mode lets only the chain columns of unsealed rows change, never the content.
+      await c.query('BEGIN');
+      await c.query("SELECT set_config('audit.mode', 'seal', true)");
+      await expect(c.query("UPDATE audit_log SET action = 'x.y'")).rejects.toThrow(/append-only/);
+      await c.query('ROLLBACK');
+    });
+    expect((await probeRows()).length).toBeGreaterThan(0);
+  });
+
+  it('should keep the chain valid under 200 concurrent mutations and concurrent sealers', async () => {
+    const sealers = Array.from({ length: 3 }, () =>
+      asRole(t.db.runtimeUrl, async (c) => {
+        for (let i = 0; i < 20; i++) await c.query('SELECT audit_seal(7)');
+      }),
+    );
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        request(t.url)
+          .post('/v1/test-only/audit-probe')
+          .send({ name: `concurrent-${i}` }),
+      ),
+    );
+    await Promise.all(sealers);
+    expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201));
+    const res = await request(t.app.getHttpServer()).get('/health/live');
+    expect(res.status).toBe(200);
+    await audit.flush();
+    const result = await t.app.get(AuditQueryService).verify();
+    expect(result.valid).toBe(true);
+    expect(result.checked).toBeGreaterThanOrEqual(202);
+    const [{ count }] = await t.sql<{ count: string }>(
+      "SELECT count(*) FROM audit_log WHERE action = 'probes.create' AND details->>'name' LIKE 'concurrent-%'",
+    );
+    expect(Number(count)).toBe(200);
+  });
+
+  it('should name the entry changed directly in SQL by the owner with the trigger disabled', async () => {
+    await audit.flush();
+    const [victim] = await t.sql<{ id: string }>(
+      "SELECT id FROM audit_log WHERE details->>'name' = 'concurrent-17'",
+    );
+    await asRole(t.db.ownerUrl, async (c) => {
+      await c.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await c.query("UPDATE audit_log SET outcome = 'denied' WHERE id = $1", [victim.id]);
+      await c.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    });
+    const result = await t.app.get(AuditQueryService).verify();
+    expect(result).toMatchObject({ valid: false, firstInvalidId: victim.id });
+  });
+});
