@@ -60,7 +60,6 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Revoke this session: its access and refresh tokens stop at once' })
   async logout(
-    @Body() _body: EmptyDto,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<void> {

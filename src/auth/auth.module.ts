@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller';
 import { AuthEventsService } from './auth-events.service';
+import { AuthMonitoringListener } from './auth-monitoring.listener';
 import { AuthService } from './auth.service';
 import { ExternalIdentityMapper } from './external/external-identity.mapper';
 import { ExternalJwtStrategy } from './external/external-jwt.strategy';
@@ -31,6 +32,7 @@ import { UsersRepository } from './users/users.repository';
   providers: [
     AuthService,
     AuthEventsService,
+    AuthMonitoringListener,
     AccessTokenService,
     PasswordHasher,
     UsersRepository,

@@ -41,9 +41,6 @@ export class RefreshDto {
   readonly refresh_token: string;
 }
 
-/** Logout takes an empty JSON object: `{}`. */
-export class EmptyDto {}
-
 export class TokenPairDto {
   @ApiProperty() access_token: string;
   @ApiProperty({ enum: ['Bearer'] }) token_type: 'Bearer';

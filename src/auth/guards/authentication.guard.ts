@@ -1,4 +1,4 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -7,7 +7,9 @@ import { PRINCIPAL_REQUEST_KEY } from '../decorators/current-principal.decorator
 import { EXTERNAL_JWT_STRATEGY } from '../external/external-jwt.strategy';
 import type { Principal } from '../principal';
 import { JWT_STRATEGY } from '../strategies/jwt.strategy';
+import { SecurityEvents } from '../../monitoring/security-events.service';
 import { unauthorized } from './bearer-challenge';
+import { tokenRefusalReason } from './token-refusal-reason';
 
 /**
  * Global guard #1 (APP_GUARD, registered FIRST by AuthModule, before the authorization guard,
@@ -19,7 +21,10 @@ import { unauthorized } from './bearer-challenge';
  */
 @Injectable()
 export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_STRATEGY]) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() private readonly securityEvents?: SecurityEvents,
+  ) {
     super();
   }
 
@@ -45,7 +50,7 @@ export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_S
   override handleRequest<TUser = Principal>(
     err: unknown,
     user: unknown,
-    _info: unknown,
+    info: unknown,
     context: ExecutionContext,
   ): TUser {
     if (err && !(err instanceof Error && err.name === 'JsonWebTokenError')) {
@@ -56,6 +61,9 @@ export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_S
     if (!user) {
       const request = context.switchToHttp().getRequest<FastifyRequest>();
       const presented = typeof request.headers.authorization === 'string';
+      // Monitoring (docs/monitoring.md): a presented token that was refused, by reason.
+      const reason = presented ? tokenRefusalReason(err ?? info) : undefined;
+      if (reason) this.securityEvents?.record('auth.token_refused', { reason });
       throw unauthorized(presented);
     }
     return user as TUser;
