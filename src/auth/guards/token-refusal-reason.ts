@@ -14,7 +14,9 @@ export function tokenRefusalReason(info: unknown): TokenRefusalReason | undefine
   const first: unknown = Array.isArray(info) ? info[0] : info;
   if (first === undefined || first === null) return 'revoked';
   const name = first instanceof Error ? first.name : '';
-  const message = (first instanceof Error ? first.message : String(first)).toLowerCase();
+  const message = (
+    first instanceof Error ? first.message : typeof first === 'string' ? first : ''
+  ).toLowerCase();
   if (message === 'no auth token') return undefined;
   if (name === 'TokenExpiredError') return 'expired';
   if (message.includes('invalid signature')) return 'bad_signature';
