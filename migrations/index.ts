@@ -4,6 +4,12 @@
  */
 import { Init1764000000000 } from './1764000000000-Init';
 import { Auth1764000100000 } from './1764000100000-Auth';
+import { Customers1764000300000 } from './1764000300000-Customers';
 import { AuditLog1764000400000 } from './1764000400000-AuditLog';
 
-export const ALL_MIGRATIONS = [Init1764000000000, Auth1764000100000, AuditLog1764000400000];
+export const ALL_MIGRATIONS = [
+  Init1764000000000,
+  Auth1764000100000,
+  Customers1764000300000,
+  AuditLog1764000400000,
+];

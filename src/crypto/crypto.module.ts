@@ -4,6 +4,7 @@ import { BlindIndexService } from './blind-index.service';
 import { FieldCipher } from './field-cipher';
 import { registerFieldCipher, unregisterFieldCipher } from './field-cipher.registry';
 import { KeyRing } from './key-ring';
+import { KeyRotationService } from './key-rotation.service';
 
 /**
  * Field encryption and blind indexes, built from `config.crypto`. Global because every feature
@@ -33,8 +34,9 @@ import { KeyRing } from './key-ring';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => new BlindIndexService(config.crypto.blindIndexKey),
     },
+    KeyRotationService,
   ],
-  exports: [FieldCipher, BlindIndexService],
+  exports: [FieldCipher, BlindIndexService, KeyRotationService],
 })
 export class CryptoModule implements OnModuleDestroy {
   constructor(@Inject(FieldCipher) private readonly cipher: FieldCipher) {}
