@@ -5,14 +5,7 @@ import { AuthService } from './auth.service';
 import { Authorize } from './decorators/authorize.decorator';
 import { CurrentPrincipal } from './decorators/current-principal.decorator';
 import { Public } from './decorators/public.decorator';
-import {
-  EmptyDto,
-  LoginDto,
-  MeDto,
-  RefreshDto,
-  RegisterDto,
-  TokenPairDto,
-} from './dto/credentials.dto';
+import { LoginDto, MeDto, RefreshDto, RegisterDto, TokenPairDto } from './dto/credentials.dto';
 import { Principal, ROLES } from './principal';
 import { requestMetaOf } from './request-meta';
 
