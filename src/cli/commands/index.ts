@@ -1,9 +1,7 @@
 import { CliCommand } from '../cli-command';
-import { auditArchiveCommand } from './audit-archive.command';
-import { auditVerifyCommand } from './audit-verify.command';
 import { keysRotateCommand } from './keys-rotate.command';
 
 /**
  * Every command of `npm run cli`. Each feature adds its commands here (one import, one entry).
  */
-export const COMMANDS: CliCommand[] = [keysRotateCommand, auditVerifyCommand, auditArchiveCommand];
+export const COMMANDS: CliCommand[] = [keysRotateCommand];
