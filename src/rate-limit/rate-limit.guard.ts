@@ -1,6 +1,7 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalOf } from '../auth/decorators/current-principal.decorator';
+import { SecurityEvents } from '../monitoring/security-events.service';
 import { clientAddressKey } from './client-address';
 import { accountKey } from './email-key';
 import { RateLimitDecision, rateLimitFields } from './rate-limit-headers';
@@ -27,7 +28,10 @@ import { LOGIN_ROUTE, routeLimitOf } from './route-limits';
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  constructor(private readonly limiter: RateLimiter) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    @Optional() private readonly securityEvents?: SecurityEvents,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.limiter.config.enabled || context.getType() !== 'http') return true;
@@ -50,19 +54,28 @@ export class RateLimitGuard implements CanActivate {
     const tier1 = addressDecisionOf(request);
     if (tier1) applied.push(tier1);
 
-    const limit = async (decision: Promise<RateLimitDecision> | RateLimitDecision) => {
+    const limit = async (
+      decision: Promise<RateLimitDecision> | RateLimitDecision,
+      tier: 'principal' | 'route',
+    ) => {
       const d = await decision;
       applied.push(d);
-      if (!d.allowed) throw rateLimitedProblem(d, applied);
+      if (!d.allowed) {
+        this.securityEvents?.record('rate_limit.exceeded', { tier }); // docs/monitoring.md
+        throw rateLimitedProblem(d, applied);
+      }
     };
 
     if (principalId !== undefined) {
-      await limit(this.limiter.consume(this.limiter.principalPolicy, principalId));
+      await limit(this.limiter.consume(this.limiter.principalPolicy, principalId), 'principal');
     }
     if (route !== undefined) {
       const id = route.by === 'principal' ? principalId : address;
       // A principal-keyed route reached without a principal falls back to the address.
-      await limit(this.limiter.consume(this.limiter.routePolicies[route.name], id ?? address));
+      await limit(
+        this.limiter.consume(this.limiter.routePolicies[route.name], id ?? address),
+        'route',
+      );
     }
     for (const [name, value] of Object.entries(rateLimitFields(applied))) {
       void reply.header(name, value);
@@ -99,6 +112,11 @@ export class RateLimitGuard implements CanActivate {
       .filter((d) => !d.allowed)
       .sort((a, b) => b.resetSeconds - a.resetSeconds)[0];
     if (refused !== undefined) {
+      // Monitoring (docs/monitoring.md): an attempt refused by the lock-out; no email in labels
+      // or log line.
+      const byAccount = refused.policy === limiter.lockoutAccountPolicy;
+      this.securityEvents?.record('auth.lockout', {});
+      this.securityEvents?.record('rate_limit.exceeded', { tier: byAccount ? 'account' : 'login' });
       // Lock-out counters stay out of the RateLimit fields: they would tell anyone how many
       // failures an account has collected. Retry-After is still given (RFC 6585 §4).
       throw rateLimitedProblem(

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type {
   FastifyInstance,
@@ -6,6 +6,7 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
+import { SecurityEvents } from '../monitoring/security-events.service';
 import { clientAddressKey } from './client-address';
 import {
   limitItem,
@@ -33,6 +34,7 @@ export class RateLimitHooks implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly limiter: RateLimiter,
+    @Optional() private readonly securityEvents?: SecurityEvents,
   ) {}
 
   onModuleInit(): void {
@@ -57,7 +59,9 @@ export class RateLimitHooks implements OnModuleInit {
       setAddressDecision(request, decision);
       void reply.header(RATE_LIMIT_POLICY_HEADER, policy.field);
       void reply.header(RATE_LIMIT_HEADER, limitItem(decision));
-      done(decision.allowed ? undefined : rateLimitedProblem(decision, [decision]));
+      if (decision.allowed) return done();
+      this.securityEvents?.record('rate_limit.exceeded', { tier: 'address' }); // docs/monitoring.md
+      done(rateLimitedProblem(decision, [decision]));
     };
     const decision = this.limiter.consume(policy, clientAddressKey(request.ip));
     if (isPromise(decision)) decision.then(finish, done);
