@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthModule } from '../auth/auth.module';
+import { AuditAuthEventsListener } from './audit-auth-events.listener';
 import { AuditCaptureHook } from './audit-capture.hook';
 import { AuditContextInterceptor } from './audit-context.interceptor';
 import { AuditController } from './audit.controller';
@@ -47,6 +49,7 @@ import { TransactionHost } from './transaction-host';
  * - Anything else worth one entry for this request: `audit.annotate({ action, outcome, ... })`.
  */
 @Module({
+  imports: [AuthModule],
   controllers: [AuditController],
   providers: [
     TransactionHost,
@@ -56,6 +59,7 @@ import { TransactionHost } from './transaction-host';
     AuditQueryService,
     AuditRetentionService,
     AuditCaptureHook,
+    AuditAuthEventsListener,
     { provide: APP_INTERCEPTOR, useClass: AuditContextInterceptor },
   ],
   exports: [AuditService, TransactionHost, AuditQueryService, AuditRetentionService],

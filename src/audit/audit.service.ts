@@ -89,13 +89,21 @@ export class AuditService {
    * event naming its action, or a denial the status alone does not reveal. Outside a request
    * the entry is written on its own, asynchronously.
    */
-  annotate(entry: Partial<AuditEntryInput> & { action: string }): void {
+  annotate(
+    entry: Partial<AuditEntryInput> & { action: string },
+    meta: { requestId?: string; ip?: string; userAgent?: string } = {},
+  ): void {
     if (!this.enabled) return;
     const request = this.requests.getStore();
     if (!request) {
-      this.writer.enqueue(
-        this.buildRow(entry, undefined, { outcome: entry.outcome ?? 'success', status: null }),
-      );
+      const row = this.buildRow(entry, undefined, {
+        outcome: entry.outcome ?? 'success',
+        status: null,
+      });
+      row.requestId = sanitizeText(meta.requestId, 64);
+      row.ip = sanitizeText(meta.ip, 64);
+      row.userAgent = sanitizeText(meta.userAgent, 512);
+      this.writer.enqueue(row);
       return;
     }
     const state = auditStateOf(request);
@@ -259,5 +267,8 @@ export function resourceOf(
   if (!name) return undefined;
   const param = segments.find((s) => s.startsWith(':'))?.slice(1);
   const params = (request.params ?? {}) as Record<string, unknown>;
-  return { type: name, id: param ? (sanitizeText(params[param], 200) ?? null) : null };
+  return {
+    type: name.replace(/-/g, '_'),
+    id: param ? (sanitizeText(params[param], 200) ?? null) : null,
+  };
 }

@@ -1,7 +1,9 @@
 import { CliCommand } from '../cli-command';
+import { auditArchiveCommand } from './audit-archive.command';
+import { auditVerifyCommand } from './audit-verify.command';
 import { keysRotateCommand } from './keys-rotate.command';
 
 /**
  * Every command of `npm run cli`. Each feature adds its commands here (one import, one entry).
  */
-export const COMMANDS: CliCommand[] = [keysRotateCommand];
+export const COMMANDS: CliCommand[] = [keysRotateCommand, auditVerifyCommand, auditArchiveCommand];
