@@ -10,6 +10,8 @@ import { ExternalJwtStrategy } from './external/external-jwt.strategy';
 import { AuthenticationGuard } from './guards/authentication.guard';
 import { AuthorizationGuard } from './guards/authorization.guard';
 import { OAuthClientsRepository } from './oauth/oauth-clients.repository';
+import { OAuthController } from './oauth/oauth.controller';
+import { OAuthService } from './oauth/oauth.service';
 import { PasswordHasher } from './passwords/password-hasher';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -28,7 +30,7 @@ import { UsersRepository } from './users/users.repository';
  */
 @Module({
   imports: [PassportModule.register({ session: false })],
-  controllers: [AuthController, JwksController],
+  controllers: [AuthController, OAuthController, JwksController],
   providers: [
     AuthService,
     AuthEventsService,
@@ -38,6 +40,7 @@ import { UsersRepository } from './users/users.repository';
     UsersRepository,
     SessionsRepository,
     OAuthClientsRepository,
+    OAuthService,
     PrincipalResolver,
     JwtStrategy,
     ExternalIdentityMapper,
@@ -45,6 +48,6 @@ import { UsersRepository } from './users/users.repository';
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: AuthorizationGuard },
   ],
-  exports: [AuthService, AuthEventsService],
+  exports: [AuthService, OAuthService, AuthEventsService],
 })
 export class AuthModule {}

@@ -58,7 +58,8 @@ export class OAuthClientsRepository {
   /** Deletes a client of this owner; its revoked-token rows go with it (cascade). */
   async deleteOwned(id: string, ownerId: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      'DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2 RETURNING id',
+      // In a CTE: TypeORM returns [rows, count] for a bare DELETE, plain rows for a SELECT.
+      'WITH d AS (DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2 RETURNING id) SELECT id FROM d',
       [id, ownerId],
     );
     return rows.length > 0;

@@ -70,8 +70,9 @@ export class SessionsRepository {
   /** Revokes at once: the session's access tokens fail the per-request `sid` check. */
   async revoke(sessionId: string, reason: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
-        WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      // In a CTE: TypeORM returns [rows, count] for a bare UPDATE, plain rows for a SELECT.
+      `WITH r AS (UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
+        WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM r`,
       [sessionId, reason],
     );
     return rows.length > 0;

@@ -60,6 +60,28 @@ export class AccessTokenService {
     return this.keys.verification.get(kid);
   }
 
+  /**
+   * Verifies a token of ours for revocation (RFC 7009): signature, algorithm, issuer and
+   * audience; an expired token verifies too (revoking it is a no-op). Undefined if not ours.
+   */
+  verifyOwnToken(token: string): Partial<AccessTokenClaims> | undefined {
+    try {
+      const decoded = jwt.decode(token, { complete: true });
+      const kid = decoded?.header.kid;
+      const key = typeof kid === 'string' ? this.keys.verification.get(kid) : undefined;
+      if (!key) return undefined;
+      const claims = jwt.verify(token, key.key, {
+        algorithms: ['ES256'],
+        issuer: this.config.auth.issuer,
+        audience: this.config.auth.audience,
+        ignoreExpiration: true,
+      });
+      return typeof claims === 'object' ? (claims as Partial<AccessTokenClaims>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** RFC 7517 JWK Set of every published key. */
   jwks(): { keys: Record<string, string>[] } {
     return {
