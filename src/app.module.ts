@@ -9,6 +9,7 @@ import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { PaymentsModule } from './payments/payments.module';
 
 /** Wires the modules together; no logic lives here. */
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         CryptoModule,
         CustomersModule,
         AuditModule,
+        PaymentsModule,
         HealthModule,
         ...extra,
       ],

@@ -1,4 +1,5 @@
 import type { AuditConfig } from './audit.config';
+import type { PaymentsConfig } from './payments.config';
 import type { RateLimitConfig } from './rate-limit.config';
 
 /**
@@ -54,10 +55,7 @@ export interface AppConfig {
     /** HMAC-SHA256 key for blind indexes; never an encryption key. */
     blindIndexKey: Buffer;
   };
-  payments: {
-    cardFingerprintKey: Buffer;
-    webhookSecret: string;
-  };
+  payments: PaymentsConfig;
   rateLimit: RateLimitConfig;
   monitoring: {
     /** Interface of the internal metrics listener (never the public one; see docs/monitoring.md). */

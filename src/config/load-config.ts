@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { AppConfig, NodeEnv } from './app-config';
 import { readAuditConfig } from './audit.config';
 import { EnvReader } from './env-reader';
+import { readPaymentsConfig } from './payments.config';
 import { readRateLimitConfig } from './rate-limit.config';
 
 export class ConfigError extends Error {
@@ -67,10 +68,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       external: parseExternalIssuer(r),
     },
     crypto: parseCrypto(r),
-    payments: {
-      cardFingerprintKey: r.key('CARD_FINGERPRINT_KEY', 32),
-      webhookSecret: r.secret('PROCESSOR_WEBHOOK_SECRET', 32),
-    },
+    payments: readPaymentsConfig(r),
     rateLimit: readRateLimitConfig(r, production),
     monitoring: parseMonitoring(r, nodeEnv),
     audit: readAuditConfig(r, production),

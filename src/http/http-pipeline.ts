@@ -10,6 +10,18 @@ import { ProblemException } from './problem';
 /** Route config flag (`@RouteConfig({ [FORM_BODY]: true })`): the route takes form bodies. */
 export const FORM_BODY = 'formBody';
 
+/**
+ * Route config flag (`@RouteConfig({ [RAW_BODY]: true })`): the exact JSON body text is kept
+ * on the request (`rawBodyOf(request)`), for checks over the bytes received, such as a webhook
+ * signature (a re-serialised body would not match). Other routes do not keep a copy.
+ */
+export const RAW_BODY = 'rawBody';
+const RAW_BODY_REQUEST_KEY = Symbol('rawBody');
+
+export function rawBodyOf(request: FastifyRequest): string | undefined {
+  return (request as unknown as Record<symbol, string | undefined>)[RAW_BODY_REQUEST_KEY];
+}
+
 /** CSP for API responses: nothing may load, nothing may frame us. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** Swagger UI needs its own scripts and styles (served from self), still never framed. */
@@ -50,8 +62,10 @@ export async function configureHttpPipeline(
 
   // Only the body types we accept. Anything else is 415 (Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE).
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     try {
+      if ((req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[RAW_BODY])
+        (req as unknown as Record<symbol, string>)[RAW_BODY_REQUEST_KEY] = body as string;
       done(null, parseJsonBody(body as string));
     } catch (error) {
       done(error as Error, undefined);
