@@ -7,6 +7,7 @@ import { Auth1764000100000 } from './1764000100000-Auth';
 import { Customers1764000300000 } from './1764000300000-Customers';
 import { AuditLog1764000400000 } from './1764000400000-AuditLog';
 import { Payments1764000500000 } from './1764000500000-Payments';
+import { TokenCutoff1764000600000 } from './1764000600000-TokenCutoff';
 
 export const ALL_MIGRATIONS = [
   Init1764000000000,
@@ -14,4 +15,5 @@ export const ALL_MIGRATIONS = [
   Customers1764000300000,
   AuditLog1764000400000,
   Payments1764000500000,
+  TokenCutoff1764000600000,
 ];

@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller';
 import { AuthEventsService } from './auth-events.service';
 import { AuthMonitoringListener } from './auth-monitoring.listener';
+import { IncidentResponseService } from './incident-response.service';
 import { AuthService } from './auth.service';
 import { ExternalIdentityMapper } from './external/external-identity.mapper';
 import { ExternalJwtStrategy } from './external/external-jwt.strategy';
@@ -35,6 +36,7 @@ import { UsersRepository } from './users/users.repository';
     AuthService,
     AuthEventsService,
     AuthMonitoringListener,
+    IncidentResponseService,
     AccessTokenService,
     PasswordHasher,
     UsersRepository,
@@ -48,6 +50,6 @@ import { UsersRepository } from './users/users.repository';
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: AuthorizationGuard },
   ],
-  exports: [AuthService, OAuthService, AuthEventsService],
+  exports: [AuthService, IncidentResponseService, OAuthService, AuthEventsService],
 })
 export class AuthModule {}

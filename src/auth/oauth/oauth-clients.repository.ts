@@ -88,19 +88,46 @@ export class OAuthClientsRepository {
   }
 
   /**
+   * Incident response: every token issued so far to this client (or to every client when
+   * `clientId` is undefined) is refused from its next use (`tokens_not_before`, migration
+   * 1764000600000). Returns how many clients were cut off.
+   */
+  async cutOffTokens(clientId: string | undefined): Promise<number> {
+    // TypeORM answers UPDATE/DELETE with [rows, affected count], not the rows alone.
+    const [, affected]: [unknown[], number] = await this.db.query(
+      `UPDATE oauth_clients SET tokens_not_before = now() WHERE ($1::uuid IS NULL OR id = $1)`,
+      [clientId ?? null],
+    );
+    return affected;
+  }
+
+  /** Incident response: deletes a client whoever owns it; its tokens stop with it. */
+  async deleteAny(id: string): Promise<boolean> {
+    // TypeORM answers UPDATE/DELETE with [rows, affected count], not the rows alone.
+    const [, affected]: [unknown[], number] = await this.db.query(
+      'DELETE FROM oauth_clients WHERE id = $1',
+      [id],
+    );
+    return affected > 0;
+  }
+
+  /**
    * The per-request check of a client token: the client still exists (deleting it stops its
-   * tokens), its owner is not disabled, and this token's `jti` was not revoked. Primary-key
-   * lookups, no cache.
+   * tokens), its owner is not disabled, this token's `jti` was not revoked, and it was issued
+   * after the client's incident cut-off, if any (`iat` has one-second precision: a token from
+   * the cut-off's own second is refused too). Primary-key lookups, no cache.
    */
   async liveClient(
     clientId: string,
     jti: string,
+    issuedAt: number,
   ): Promise<{ ownerId: string; ownerRoles: Role[]; scopes: Scope[] } | undefined> {
     const rows: { owner_id: string; roles: Role[]; scopes: Scope[] }[] = await this.db.query(
       `SELECT c.owner_id, u.roles, c.scopes FROM oauth_clients c JOIN users u ON u.id = c.owner_id
         WHERE c.id = $1 AND NOT u.disabled
+          AND (c.tokens_not_before IS NULL OR to_timestamp($3) > c.tokens_not_before)
           AND NOT EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = $2)`,
-      [clientId, jti],
+      [clientId, jti, issuedAt],
     );
     const row = rows[0];
     return row && { ownerId: row.owner_id, ownerRoles: row.roles, scopes: row.scopes };

@@ -79,6 +79,21 @@ export class SessionsRepository {
   }
 
   /**
+   * Incident response: revokes every live session of one user, or of everyone when `userId` is
+   * undefined (signing-key rotation with --revoke-old). Their access tokens fail the `sid`
+   * check on the next request; their refresh tokens no longer rotate. Returns how many.
+   */
+  async revokeAll(userId: string | undefined, reason: string): Promise<number> {
+    // TypeORM answers UPDATE/DELETE with [rows, affected count], not the rows alone.
+    const [, affected]: [unknown[], number] = await this.db.query(
+      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
+        WHERE ($1::uuid IS NULL OR user_id = $1) AND revoked_at IS NULL`,
+      [userId ?? null, reason],
+    );
+    return affected;
+  }
+
+  /**
    * The per-request revocation check: one primary-key lookup joined to the user, so logout,
    * reuse detection, absolute expiry, a disabled account and a role change all take effect on
    * the very next request (no cache, no staleness).

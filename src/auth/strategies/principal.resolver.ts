@@ -30,7 +30,7 @@ export class PrincipalResolver {
 
     if (typeof claims.client_id === 'string') {
       if (claims.client_id !== claims.sub || claims.sid !== undefined) return undefined;
-      const live = await this.clients.liveClient(claims.sub, claims.jti);
+      const live = await this.clients.liveClient(claims.sub, claims.jti, claims.iat);
       if (!live) return undefined;
       // The token's scopes, narrowed again to what the client holds now.
       const granted = String(claims.scope ?? '').split(' ');

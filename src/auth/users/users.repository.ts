@@ -57,6 +57,16 @@ export class UsersRepository {
     return rows[0]?.id;
   }
 
+  /** Incident response: a disabled account cannot log in and its tokens are refused. */
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    // TypeORM answers UPDATE/DELETE with [rows, affected count], not the rows alone.
+    const [, affected]: [unknown[], number] = await this.db.query(
+      'UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1',
+      [id, disabled],
+    );
+    return affected > 0;
+  }
+
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [
       id,
