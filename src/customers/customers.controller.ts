@@ -18,6 +18,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { AuditedRead } from '../audit/audited-read.decorator';
 import { Authorize } from '../auth/decorators/authorize.decorator';
 import { CurrentPrincipal } from '../auth/decorators/current-principal.decorator';
 import type { Principal } from '../auth/principal';
@@ -80,6 +81,7 @@ export class CustomersController {
 
   @Get(':id')
   @Authorize({ roles: ['user', 'support', 'admin'], scopes: ['customers:read'] })
+  @AuditedRead('customers.read')
   @ApiOperation({ summary: 'Read a customer (masked for support)' })
   @ApiOkResponse({ type: CustomerResponseDto })
   findOne(
@@ -115,6 +117,7 @@ export class CustomersController {
 
   @Get(':id/export')
   @Authorize({ roles: ['user', 'admin'], scopes: ['customers:read'] })
+  @AuditedRead('customers.export')
   @ApiOperation({ summary: 'Export everything held about a customer (data portability)' })
   @ApiOkResponse({ type: CustomerExportDto })
   export(

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';
 import { Customer } from './entities/customer.entity';
@@ -10,7 +11,7 @@ import { Customer } from './entities/customer.entity';
  * BlindIndexService come from the global CryptoModule.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Customer])],
+  imports: [TypeOrmModule.forFeature([Customer]), AuditModule],
   controllers: [CustomersController],
   providers: [CustomersService],
   exports: [CustomersService],

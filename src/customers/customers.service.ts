@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, Repository } from 'typeorm';
+import { FindOptionsWhere, MoreThan, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { TransactionHost } from '../audit/transaction-host';
 import { Principal, seesAllOwners } from '../auth/principal';
 import { BlindIndexService } from '../crypto/blind-index.service';
 import { ProblemException } from '../http/problem';
@@ -28,8 +30,10 @@ export type CustomerExportSection = (principal: Principal, customerId: string) =
  * `admin` reach every row (support masked, customer-masking.ts). A row the caller may not see
  * answers exactly like a row that does not exist: 404.
  *
- * The mutations are `create`, `update` and `remove`, each one repository call, so they can be
- * wrapped (audit in the same transaction) without touching the reads.
+ * The mutations are `create`, `update` and `remove`: each commits with its audit entry in ONE
+ * transaction (`audit.transaction`; a failed audit insert rolls the change back: 503). Inside it
+ * every query goes through `repo`, the transaction's repository (docs/audit.md).
+ * A 404 whose row exists under another owner is recorded as a denial (`notFoundFor`).
  */
 @Injectable()
 export class CustomersService {
@@ -38,7 +42,14 @@ export class CustomersService {
   constructor(
     @InjectRepository(Customer) private readonly customers: Repository<Customer>,
     private readonly blindIndex: BlindIndexService,
+    private readonly audit: AuditService,
+    private readonly tx: TransactionHost,
   ) {}
+
+  /** The customers repository of the current transaction (the plain one outside). */
+  private get repo(): Repository<Customer> {
+    return this.tx.active ? this.tx.repository(Customer) : this.customers;
+  }
 
   async create(principal: Principal, dto: CreateCustomerDto): Promise<CustomerResponseDto> {
     const now = new Date();
@@ -56,15 +67,22 @@ export class CustomersService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.customers.insert(customer);
-    return this.present(principal, customer);
+    return this.audit.transaction(async () => {
+      await this.repo.insert(customer);
+      await this.audit.record({
+        action: 'customers.create',
+        resource: { type: 'customers', id: customer.id },
+        details: { fields: providedFields(dto) },
+      });
+      return this.present(principal, customer);
+    });
   }
 
   async list(principal: Principal, query: ListCustomersQueryDto): Promise<CustomerPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const sort = query.sort ?? '-createdAt';
     const direction = sort === 'createdAt' ? 'ASC' : 'DESC';
-    const qb = this.customers.createQueryBuilder('c');
+    const qb = this.repo.createQueryBuilder('c');
     if (!seesAllOwners(principal)) qb.andWhere('c.owner_id = :owner', { owner: principal.ownerId });
     if (query.email !== undefined)
       qb.andWhere('c.email_bidx = :emailIndex', { emailIndex: this.blindIndex.email(query.email) });
@@ -90,8 +108,12 @@ export class CustomersService {
     };
   }
 
-  async findOne(principal: Principal, id: string): Promise<CustomerResponseDto> {
-    return this.present(principal, await this.load(principal, id));
+  async findOne(
+    principal: Principal,
+    id: string,
+    action = 'customers.read',
+  ): Promise<CustomerResponseDto> {
+    return this.present(principal, await this.load(principal, id, action));
   }
 
   async update(
@@ -109,10 +131,17 @@ export class CustomersService {
     if (dto.dateOfBirth !== undefined) changes.dateOfBirth = parseDate(dto.dateOfBirth);
     if (dto.nationalId !== undefined) changes.nationalId = dto.nationalId;
     if (dto.address !== undefined) changes.address = dto.address ? { ...dto.address } : null;
-    // Ownership is in the UPDATE's own WHERE: no window between a check and the write.
-    const result = await this.customers.update(this.visible(principal, id), changes);
-    if (!result.affected) throw notFound();
-    return this.findOne(principal, id);
+    return this.audit.transaction(async () => {
+      // Ownership is in the UPDATE's own WHERE: no window between a check and the write.
+      const result = await this.repo.update(this.visible(principal, id), changes);
+      if (!result.affected) throw await this.notFoundFor(principal, id, 'customers.update');
+      await this.audit.record({
+        action: 'customers.update',
+        resource: { type: 'customers', id },
+        details: { fields: providedFields(dto) },
+      });
+      return this.findOne(principal, id, 'customers.update');
+    });
   }
 
   /**
@@ -120,13 +149,16 @@ export class CustomersService {
    * reference (their foreign key is ON DELETE SET NULL).
    */
   async remove(principal: Principal, id: string): Promise<void> {
-    const result = await this.customers.delete(this.visible(principal, id));
-    if (!result.affected) throw notFound();
+    await this.audit.transaction(async () => {
+      const result = await this.repo.delete(this.visible(principal, id));
+      if (!result.affected) throw await this.notFoundFor(principal, id, 'customers.delete');
+      await this.audit.record({ action: 'customers.delete', resource: { type: 'customers', id } });
+    });
   }
 
   /** Data portability (GDPR art. 20): the customer in full plus what other modules hold. */
   async export(principal: Principal, id: string): Promise<CustomerExportDto> {
-    const customer = await this.findOne(principal, id);
+    const customer = await this.findOne(principal, id, 'customers.export');
     const related: Record<string, unknown> = {};
     for (const [name, section] of this.exportSections) related[name] = await section(principal, id);
     return { exportedAt: new Date().toISOString(), customer, related };
@@ -137,8 +169,41 @@ export class CustomersService {
    * same 404 problem as `GET /v1/customers/:id` otherwise. Ownership rules are the ones above.
    */
   async assertOwned(principal: Principal, customerId: string): Promise<void> {
-    const found = await this.customers.exists({ where: this.visible(principal, customerId) });
+    const found = await this.repo.exists({ where: this.visible(principal, customerId) });
     if (!found) throw notFound();
+  }
+
+  /**
+   * Recomputes every email blind index with the current BLIND_INDEX_KEY (blind-index key
+   * rotation, docs/encryption.md). Batched by id; only rows whose index differs are written,
+   * with the old index in the WHERE (compare-and-set), so a re-run after an interruption or
+   * alongside live traffic is safe.
+   */
+  async reindexEmails(batchSize = 500): Promise<{ scanned: number; updated: number }> {
+    let scanned = 0;
+    let updated = 0;
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.customers.find({
+        select: { id: true, email: true, emailIndex: true },
+        where: after === undefined ? {} : { id: MoreThan(after) },
+        order: { id: 'ASC' },
+        take: batchSize,
+      });
+      if (batch.length === 0) break;
+      for (const customer of batch) {
+        const index = this.blindIndex.email(customer.email);
+        if (index === customer.emailIndex) continue;
+        const result = await this.customers.update(
+          { id: customer.id, emailIndex: customer.emailIndex },
+          { emailIndex: index },
+        );
+        updated += result.affected ?? 0;
+      }
+      scanned += batch.length;
+      after = batch[batch.length - 1].id;
+    }
+    return { scanned, updated };
   }
 
   /** Lets another module add its records to the export, e.g. `payments`. */
@@ -151,10 +216,25 @@ export class CustomersService {
     return seesAllOwners(principal) ? { id } : { id, ownerId: principal.ownerId };
   }
 
-  private async load(principal: Principal, id: string): Promise<Customer> {
-    const customer = await this.customers.findOneBy(this.visible(principal, id));
-    if (!customer) throw notFound();
+  private async load(principal: Principal, id: string, action: string): Promise<Customer> {
+    const customer = await this.repo.findOneBy(this.visible(principal, id));
+    if (!customer) throw await this.notFoundFor(principal, id, action);
     return customer;
+  }
+
+  /**
+   * The same 404 either way; but when the owner-scoped lookup missed and the id exists under
+   * another owner, the audit records a denial (OWASP API1 probing). This id-only lookup decides
+   * nothing about access: it only labels an answer already decided.
+   */
+  private async notFoundFor(
+    principal: Principal,
+    id: string,
+    action: string,
+  ): Promise<ProblemException> {
+    if (!seesAllOwners(principal) && (await this.repo.exists({ where: { id } })))
+      this.audit.deniedNotOwner(action, { type: 'customers', id });
+    return notFound();
   }
 
   private present(principal: Principal, customer: Customer): CustomerResponseDto {
@@ -171,6 +251,13 @@ export class CustomersService {
     };
     return masksCustomerData(principal) ? maskCustomer(view) : view;
   }
+}
+
+/** Names of the fields the client sent: what the audit keeps, never their values. */
+function providedFields(dto: object): string[] {
+  return Object.entries(dto)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
 }
 
 function parseDate(value: string | null | undefined): Date | null {

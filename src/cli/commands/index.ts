@@ -1,6 +1,7 @@
 import { CliCommand } from '../cli-command';
 import { auditArchiveCommand } from './audit-archive.command';
 import { auditVerifyCommand } from './audit-verify.command';
+import { customersReindexCommand } from './customers-reindex.command';
 import { keysRotateCommand } from './keys-rotate.command';
 import { INCIDENT_COMMANDS } from './incident.commands';
 
@@ -9,6 +10,7 @@ import { INCIDENT_COMMANDS } from './incident.commands';
  */
 export const COMMANDS: CliCommand[] = [
   keysRotateCommand,
+  customersReindexCommand,
   auditVerifyCommand,
   auditArchiveCommand,
   ...INCIDENT_COMMANDS,

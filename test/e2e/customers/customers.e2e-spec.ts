@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { bearer, loginAs, LoggedInUser } from '../../helpers/auth';
+import { bearer, createClientToken, loginAs, LoggedInUser } from '../../helpers/auth';
 import { startTestApp, TestApp } from '../../helpers/test-app';
 
 const ENCRYPTED_COLUMNS = [
@@ -116,7 +116,9 @@ describe('customers (e2e)', () => {
     });
 
     it('should answer a bare 500 for a tampered value, and for a value moved to another column', async () => {
-      const { id } = await create(t, alice.accessToken);
+      // An owner of its own: its rows are broken on purpose and would fail other tests' lists.
+      const victim = await loginAs(t, 'user');
+      const { id } = await create(t, victim.accessToken);
       await t.sql(
         `UPDATE customers SET national_id = overlay(national_id placing
            (CASE WHEN substr(national_id, length(national_id), 1) = 'A' THEN 'B' ELSE 'A' END)
@@ -125,7 +127,7 @@ describe('customers (e2e)', () => {
       );
       const tampered = await request(t.url)
         .get(`/v1/customers/${id}`)
-        .set(...bearer(alice.accessToken));
+        .set(...bearer(victim.accessToken));
       expect(tampered.status).toBe(500);
       expect(stable(tampered.body)).toEqual({
         type: expect.stringMatching(/internal-error$/),
@@ -133,11 +135,11 @@ describe('customers (e2e)', () => {
         status: 500,
       });
 
-      const other = await create(t, alice.accessToken);
+      const other = await create(t, victim.accessToken);
       await t.sql('UPDATE customers SET full_name = national_id WHERE id = $1', [other.id]);
       const moved = await request(t.url)
         .get(`/v1/customers/${other.id}`)
-        .set(...bearer(alice.accessToken));
+        .set(...bearer(victim.accessToken));
       expect(moved.status).toBe(500);
       expect(JSON.stringify(moved.body)).not.toMatch(/decrypt|cipher|NID-/i);
     });
@@ -206,6 +208,53 @@ describe('customers (e2e)', () => {
       expect(res.body.data.map((c: { id: string }) => c.id).sort()).toEqual(
         mine.map((c) => c.id).sort(),
       );
+    });
+
+    it('should hold an OAuth client token to its owner and its scopes', async () => {
+      const own = await create(t, alice.accessToken);
+      const theirs = await create(t, bob.accessToken);
+      const reader = await createClientToken(t, alice.accessToken, ['customers:read']);
+      const ok = await request(t.url)
+        .get(`/v1/customers/${own.id}`)
+        .set(...bearer(reader.accessToken));
+      expect(ok.status).toBe(200);
+      expect(ok.body.nationalId).toBe(own.body.nationalId);
+      const other = await request(t.url)
+        .get(`/v1/customers/${theirs.id}`)
+        .set(...bearer(reader.accessToken));
+      expect(other.status).toBe(404);
+      const list = await request(t.url)
+        .get('/v1/customers')
+        .set(...bearer(reader.accessToken));
+      expect(list.status).toBe(200);
+      expect(list.body.data.map((c: { id: string }) => c.id)).not.toContain(theirs.id);
+      const write = await request(t.url)
+        .post('/v1/customers')
+        .set(...bearer(reader.accessToken))
+        .send(canaryCustomer());
+      expect(write.status).toBe(403);
+      expect(write.headers['www-authenticate']).toMatch(/insufficient_scope/);
+
+      const writer = await createClientToken(t, alice.accessToken, ['customers:write']);
+      const read = await request(t.url)
+        .get(`/v1/customers/${own.id}`)
+        .set(...bearer(writer.accessToken));
+      expect(read.status).toBe(403);
+      const patchOther = await request(t.url)
+        .patch(`/v1/customers/${theirs.id}`)
+        .set(...bearer(writer.accessToken))
+        .send({ fullName: 'Hijacked' });
+      expect(patchOther.status).toBe(404);
+      const created = await request(t.url)
+        .post('/v1/customers')
+        .set(...bearer(writer.accessToken))
+        .send(canaryCustomer());
+      expect(created.status).toBe(201);
+      const [row] = await t.sql<{ owner_id: string }>(
+        'SELECT owner_id FROM customers WHERE id = $1',
+        [created.body.id],
+      );
+      expect(row.owner_id).toBe(alice.userId);
     });
 
     it('should refuse a request without a token', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { CliIo, parseArgs } from '../../../src/cli/cli-command';
+import { customersReindexCommand } from '../../../src/cli/commands/customers-reindex.command';
 import { keysRotateCommand } from '../../../src/cli/commands/keys-rotate.command';
 import { bearer, loginAs } from '../../helpers/auth';
 import { createTestDatabase, startTestApp, TestDatabase } from '../../helpers/test-app';
@@ -174,6 +175,49 @@ describe('keys:rotate (e2e)', () => {
       );
     } finally {
       await rotating.close();
+    }
+  });
+  it('should make ?email= find customers again after a blind-index key change and customers:reindex', async () => {
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    // A database of its own: the one above holds a deliberately tampered row.
+    const own = await createTestDatabase();
+    const first = await startTestApp({ db: own, env: { BLIND_INDEX_KEY: oldKey } });
+    const user = await loginAs(first, 'user');
+    try {
+      const res = await request(first.url)
+        .post('/v1/customers')
+        .set(...bearer(user.accessToken))
+        .send({ fullName: 'Indexed', email: 'reindex-me@example.test' });
+      expect(res.status).toBe(201);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestApp({ db: own, env: { BLIND_INDEX_KEY: newKey } });
+    try {
+      const token = (
+        await request(second.url)
+          .post('/v1/auth/login')
+          .send({ email: user.email, password: user.password })
+      ).body.access_token as string;
+      const search = () =>
+        request(second.url)
+          .get('/v1/customers')
+          .query({ email: 'reindex-me@example.test' })
+          .set(...bearer(token));
+      expect((await search()).body.data).toHaveLength(0);
+      const io = captureIo();
+      await expect(
+        customersReindexCommand.run(second.app, parseArgs(['--batch-size', '2']), io),
+      ).resolves.toBe(0);
+      expect(io.lines[0]).toMatch(/blind indexes rewritten: [1-9]/);
+      expect((await search()).body.data).toHaveLength(1);
+      const again = captureIo();
+      await expect(customersReindexCommand.run(second.app, parseArgs([]), again)).resolves.toBe(0);
+      expect(again.lines[0]).toMatch(/blind indexes rewritten: 0$/);
+    } finally {
+      await second.close();
+      await own.drop();
     }
   });
 });
