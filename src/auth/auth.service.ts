@@ -5,7 +5,7 @@ import { ProblemException } from '../http/problem';
 import { AuthEventsService, RequestMeta } from './auth-events.service';
 import { checkPassword } from './passwords/password-policy';
 import { PasswordHasher } from './passwords/password-hasher';
-import { Principal, Role, ROLES } from './principal';
+import { Principal, Role, ROLES, SCOPES } from './principal';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { AccessTokenService } from './tokens/access-token.service';
 import { UsersRepository } from './users/users.repository';
@@ -226,6 +226,13 @@ export class AuthService {
       subjectId: principal.id,
       sessionId: principal.sessionId,
     });
+  }
+
+  /** The Principal of a user found by email (CLI: acting for that user, e.g. client:create). */
+  async principalForEmail(emailInput: string): Promise<Principal | undefined> {
+    const user = await this.users.findByEmail(normaliseEmail(emailInput));
+    if (!user || user.disabled) return undefined;
+    return { type: 'user', id: user.id, ownerId: user.id, roles: user.roles, scopes: [...SCOPES] };
   }
 
   async me(principal: Principal): Promise<{ id: string; email: string; roles: Role[] }> {
