@@ -22,6 +22,9 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Jest 30 reads testTimeout from the global config only: the per-project value below is
+  // ignored, which left e2e hooks (a fresh database + migrations) at the 5 s default.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

