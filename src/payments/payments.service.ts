@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { TransactionHost } from '../audit/transaction-host';
@@ -31,6 +31,8 @@ const notFound = (): ProblemException =>
  */
 @Injectable()
 export class PaymentsService {
+  private readonly logger = new Logger(PaymentsService.name);
+
   constructor(
     private readonly tx: TransactionHost,
     private readonly audit: AuditService,
@@ -67,13 +69,15 @@ export class PaymentsService {
           await this.customers.assertOwned(ownOnly(principal), dto.customerId);
           await this.velocity.check(manager, principal.ownerId, dto.amount, dto.currency);
 
-          const charge = await this.processor.charge({
-            idempotencyKey: `${principal.ownerId}:${idempotencyKey}`,
-            amount: dto.amount,
-            currency: dto.currency,
-            card: dto.card,
-            description: dto.description,
-          });
+          const charge = await this.callProcessor('charge', () =>
+            this.processor.charge({
+              idempotencyKey: `${principal.ownerId}:${idempotencyKey}`,
+              amount: dto.amount,
+              currency: dto.currency,
+              card: dto.card,
+              description: dto.description,
+            }),
+          );
           const payment = await manager.getRepository(Payment).save(
             manager.getRepository(Payment).create({
               ownerId: principal.ownerId,
@@ -194,12 +198,14 @@ export class PaymentsService {
             });
           }
 
-          const result = await this.processor.refund({
-            idempotencyKey: `${principal.ownerId}:${idempotencyKey}`,
-            processorReference: payment.processorReference,
-            amount,
-            currency: payment.currency,
-          });
+          const result = await this.callProcessor('refund', () =>
+            this.processor.refund({
+              idempotencyKey: `${principal.ownerId}:${idempotencyKey}`,
+              processorReference: payment.processorReference,
+              amount,
+              currency: payment.currency,
+            }),
+          );
           const refund = await this.applyRefund(
             manager,
             payment,
@@ -262,6 +268,35 @@ export class PaymentsService {
       },
     );
     return await manager.getRepository(Refund).findOneByOrFail({ id: refund.id });
+  }
+
+  /**
+   * A processor failure (timeout, 5xx, network) is a 502 with an unknown outcome: the
+   * transaction rolls back, the idempotency claim is released, and a retry with the same key
+   * reaches the processor with the same processor idempotency key, so it cannot charge twice.
+   * Only the error's name and code are logged: an HTTP client error can embed the request it
+   * sent, and that request held the card.
+   */
+  private async callProcessor<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+      this.logger.error(
+        {
+          operation,
+          errorName: typeof name === 'string' ? name : 'unknown',
+          errorCode: typeof code === 'string' || typeof code === 'number' ? code : null,
+        },
+        'Payment processor call failed',
+      );
+      throw new ProblemException(502, {
+        slug: 'processor-unavailable',
+        title: 'Payment processor unavailable',
+        detail: 'The payment processor did not answer. Retry with the same Idempotency-Key.',
+        extensions: { code: 'PAYMENT.PROCESSOR_UNAVAILABLE' },
+      });
+    }
   }
 
   /** Export section of a customer (GDPR art. 20): the payments of that customer. */

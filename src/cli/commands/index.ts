@@ -4,6 +4,7 @@ import { auditVerifyCommand } from './audit-verify.command';
 import { clientCreateCommand } from './client-create.command';
 import { customersReindexCommand } from './customers-reindex.command';
 import { keysRotateCommand } from './keys-rotate.command';
+import { processorEventCommand } from './processor-event.command';
 import { userCreateCommand } from './user-create.command';
 import { INCIDENT_COMMANDS } from './incident.commands';
 
@@ -17,5 +18,6 @@ export const COMMANDS: CliCommand[] = [
   customersReindexCommand,
   auditVerifyCommand,
   auditArchiveCommand,
+  processorEventCommand,
   ...INCIDENT_COMMANDS,
 ];

@@ -1,4 +1,4 @@
-import { passesLuhn } from './luhn';
+import { containsCardNumber, passesLuhn } from './luhn';
 import { cardBrandOf } from './card-brand';
 import { isCardExpired } from './card-expiry';
 
@@ -40,5 +40,24 @@ describe(isCardExpired.name, () => {
   it('should refuse a card whose expiry month is over', () => {
     expect(isCardExpired(10, 2026, now)).toBe(true);
     expect(isCardExpired(12, 2025, now)).toBe(true);
+  });
+});
+
+describe(containsCardNumber.name, () => {
+  it.each(['card 4242424242424242 please', 'card 4242 4242 4242 4242', 'card 4242-4242-4242-4242'])(
+    'should find a card number in %j',
+    (text) => {
+      expect(containsCardNumber(text)).toBe(true);
+    },
+  );
+
+  it.each([
+    'Order 1',
+    'Invoice 2026-11-27',
+    'phone +44 20 7946 0958',
+    'order 4242424242424241',
+    'ref 99424242424242424242',
+  ])('should find none in %j', (text) => {
+    expect(containsCardNumber(text)).toBe(false);
   });
 });

@@ -18,3 +18,18 @@ export function passesLuhn(digits: string): boolean {
   }
   return sum % 10 === 0;
 }
+
+/**
+ * True when free text holds something that looks like a card number: 12 to 19 digits, possibly
+ * grouped by spaces or dashes, that pass the Luhn check. Used to refuse a card number pasted into
+ * a description, which would otherwise be stored in clear (PCI DSS 3.4).
+ */
+export function containsCardNumber(text: string): boolean {
+  for (const match of text.matchAll(/\d(?:[ -]?\d)*/g)) {
+    const digits = match[0].replace(/[ -]/g, '');
+    // Whole runs only: scanning every window of a long reference number would refuse one in ten
+    // innocent numbers by chance. A 12..19-digit run has a 1 in 10 chance too; the 400 says why.
+    if (digits.length >= 12 && digits.length <= 19 && passesLuhn(digits)) return true;
+  }
+  return false;
+}

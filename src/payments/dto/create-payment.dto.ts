@@ -12,10 +12,27 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
+  ValidationOptions,
 } from 'class-validator';
+import { containsCardNumber } from '../card/luhn';
 import { CURRENCY_CODES, CurrencyCode, MAX_AMOUNT, MIN_AMOUNT } from '../money/currencies';
 import { CardDto } from './card.dto';
+
+/** Free text must not smuggle a card number into storage (it would be kept in clear). */
+function NoCardNumber(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'noCardNumber',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !containsCardNumber(value),
+        defaultMessage: () => 'must not contain a card number',
+      },
+    },
+    options,
+  );
+}
 
 /**
  * `amount` is an integer number of minor units. `IsInt` refuses `"100"` (implicit conversion is
@@ -38,10 +55,11 @@ export class CreatePaymentDto {
   @IsIn(CURRENCY_CODES, { message: 'must be a supported ISO 4217 currency code' })
   readonly currency: CurrencyCode;
 
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ maxLength: 500, description: 'free text; must not contain a card number' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @NoCardNumber()
   readonly description?: string;
 
   @ApiProperty({ type: CardDto })

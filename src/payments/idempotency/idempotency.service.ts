@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ProblemException } from '../../http/problem';
+import { SecurityEvents } from '../../monitoring/security-events.service';
 
 /** draft-ietf-httpapi-idempotency-key-header §2.3: keys expire; ours after 24 hours. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -59,7 +60,10 @@ interface StoredRecord {
 export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly securityEvents?: SecurityEvents,
+  ) {}
 
   async execute<T>(
     scope: IdempotencyScope,
@@ -72,6 +76,7 @@ export class IdempotencyService {
       const existing = await this.find(scope);
       if (!existing) continue; // released between our INSERT and SELECT: claim again
       if (existing.request_hash !== requestHash) {
+        this.securityEvents?.record('payments.idempotency_conflict', { kind: 'mismatch' });
         throw new ProblemException(422, {
           slug: 'idempotency-key-reused',
           title: 'Idempotency key reused',
@@ -80,6 +85,7 @@ export class IdempotencyService {
         });
       }
       if (existing.state === 'in_flight') {
+        this.securityEvents?.record('payments.idempotency_conflict', { kind: 'in_flight' });
         throw new ProblemException(409, {
           slug: 'idempotency-request-in-flight',
           title: 'Request in progress',
@@ -94,6 +100,7 @@ export class IdempotencyService {
         replayed: true,
       };
     }
+    this.securityEvents?.record('payments.idempotency_conflict', { kind: 'in_flight' });
     throw new ProblemException(409, {
       slug: 'idempotency-request-in-flight',
       title: 'Request in progress',

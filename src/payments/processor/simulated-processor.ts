@@ -14,7 +14,14 @@ export const TEST_CARDS = {
   succeeds: '4242424242424242',
   declined: '4000000000000002',
   insufficientFunds: '4000000000009995',
+  /** The processor fails (as on a timeout or a 5xx): the outcome is unknown. */
+  processorError: '4000000000000119',
 } as const;
+
+/** What a provider SDK throws on a failed call; here, without any request data in it. */
+export class SimulatedProcessorError extends Error {
+  readonly code = 'processing_error';
+}
 
 const DECLINES: Record<string, string> = {
   [TEST_CARDS.declined]: 'card_declined',
@@ -29,6 +36,8 @@ const DECLINES: Record<string, string> = {
 @Injectable()
 export class SimulatedProcessor implements PaymentProcessor {
   charge(request: ChargeRequest): Promise<ChargeResult> {
+    if (request.card.number === TEST_CARDS.processorError)
+      return Promise.reject(new SimulatedProcessorError('Simulated processor failure'));
     const declineCode = DECLINES[request.card.number];
     return Promise.resolve({
       status: declineCode ? 'declined' : 'succeeded',

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ProblemException } from '../../http/problem';
+import { SecurityEvents } from '../../monitoring/security-events.service';
 
 /**
  * Business-flow protection (OWASP API6:2023, "unrestricted access to sensitive business
@@ -17,7 +18,10 @@ import { ProblemException } from '../../http/problem';
  */
 @Injectable()
 export class VelocityLimiter {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly securityEvents?: SecurityEvents,
+  ) {}
 
   /** Must be called inside the transaction that inserts the payment. */
   async check(
@@ -50,6 +54,7 @@ export class VelocityLimiter {
     const retryAfter = Math.max(1, Math.ceil(Number(usage.oldest_leaves_in ?? windowSeconds)));
     const policy = overCount ? 'payments-count' : 'payments-amount';
     const quota = overCount ? maxCount : maxAmount;
+    this.securityEvents?.record('rate_limit.exceeded', { tier: 'velocity' }); // docs/monitoring.md
     throw new ProblemException(429, {
       slug: 'quota-exceeded',
       title: 'Payment velocity limit exceeded',

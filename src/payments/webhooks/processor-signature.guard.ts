@@ -1,8 +1,9 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { rawBodyOf } from '../../http/http-pipeline';
 import { ProblemException } from '../../http/problem';
+import { SecurityEvents } from '../../monitoring/security-events.service';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../processor/webhook-signature';
 
 /**
@@ -15,7 +16,10 @@ import { SIGNATURE_HEADER, verifyWebhookSignature } from '../processor/webhook-s
  */
 @Injectable()
 export class ProcessorSignatureGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly securityEvents?: SecurityEvents,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -25,6 +29,11 @@ export class ProcessorSignatureGuard implements CanActivate {
       rawBody === undefined || typeof header !== 'string'
         ? 'invalid'
         : verifyWebhookSignature(this.config.payments.webhookSecret, header, rawBody);
+    if (check !== 'valid') {
+      // Monitoring (docs/monitoring.md): forged, unsigned or replayed webhooks (OWASP API10).
+      const reason = typeof header !== 'string' ? 'missing' : check;
+      this.securityEvents?.record('webhook.signature_invalid', { reason });
+    }
     if (check === 'invalid') {
       throw new ProblemException(401, {
         slug: 'invalid-signature',

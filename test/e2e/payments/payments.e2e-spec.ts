@@ -188,6 +188,31 @@ describe('payments (e2e)', () => {
       },
     );
 
+    it('should refuse a description that holds a card number (it would be stored in clear)', async () => {
+      const res = await createPayment(
+        t,
+        alice.accessToken,
+        paymentBody(alice.customerId, { description: 'card 4242 4242 4242 4242' }),
+      ).expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'description', message: 'must not contain a card number' },
+      ]);
+      expect(JSON.stringify(res.body)).not.toContain('4242 4242');
+    });
+
+    it('should answer 502 when the processor fails, write nothing, and free the key for a retry', async () => {
+      const payments = await countRows(t, 'payments');
+      const key = randomUUID();
+      const body = paymentBody(alice.customerId, {}, { number: TEST_CARDS.processorError });
+      const res = await createPayment(t, alice.accessToken, body, key).expect(502);
+      expect(res.body.type).toMatch(/processor-unavailable$/);
+      // Not 409 (in flight) nor a replay of the failure: the key was released.
+      await createPayment(t, alice.accessToken, body, key).expect(502);
+      expect(await countRows(t, 'payments')).toBe(payments);
+      const keys = await t.sql('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
+      expect(keys).toHaveLength(0);
+    });
+
     it('should refuse unknown properties with 400 naming them', async () => {
       const res = await createPayment(
         t,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { AuditService } from '../../../src/audit/audit.service';
+import { parseArgs } from '../../../src/cli/cli-command';
+import { processorEventCommand } from '../../../src/cli/commands/processor-event.command';
 import { signWebhook } from '../../../src/payments/processor/webhook-signature';
 import { TestApp } from '../../helpers/test-app';
 import {
@@ -97,6 +99,37 @@ describe('processor webhooks (e2e)', () => {
       [id],
     );
     expect(refunds).toEqual([{ source: 'processor' }]);
+  });
+
+  it('should accept an event emitted by the processor:event CLI command', async () => {
+    const id = await pay();
+    const out: string[] = [];
+    const io = {
+      out: (l: string) => out.push(l),
+      err: () => undefined,
+      readStdin: () => Promise.resolve(''),
+    };
+    const code = await processorEventCommand.run(
+      t.app,
+      parseArgs(['--payment', id, '--type', 'payment.refunded', '--amount', '250']),
+      io,
+    );
+    expect(code).toBe(0);
+    const [header, body] = out;
+    await request(t.url)
+      .post('/v1/webhooks/processor')
+      .set('Content-Type', 'application/json')
+      .set('Processor-Signature', header.replace(/^Processor-Signature: /, ''))
+      .send(body)
+      .expect(200);
+    expect(await statusOf(id)).toEqual({ status: 'partially_refunded', refunded_amount: 250 });
+    await expect(
+      processorEventCommand.run(
+        t.app,
+        parseArgs(['--payment', id, '--type', 'payment.stolen']),
+        io,
+      ),
+    ).rejects.toThrow(/--type/);
   });
 
   it('should answer 401 to a bad or missing signature and change nothing', async () => {
