@@ -31,6 +31,13 @@ export interface RotationOptions {
   onBatch?: (table: string, rowsInBatch: number) => void;
 }
 
+interface RotationTable {
+  name: string;
+  primaryKey: string;
+  primaryKeyType: string;
+  columns: string[];
+}
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const quote = (name: string): string => {
   if (!IDENTIFIER.test(name)) throw new Error(`Unexpected identifier ${name}`);
@@ -44,7 +51,8 @@ const quote = (name: string): string => {
  * - Without downtime: the application keeps running; old keys stay in the ring and decrypt
  *   until this is done. Each row is updated with a compare-and-set (`WHERE col = <old value>`),
  *   so a value the application changed meanwhile is never overwritten with stale data.
- * - In batches: keyset pagination on the primary key, one transaction per batch.
+ * - In batches: keyset pagination on the primary key, one transaction per batch, one UPDATE
+ *   per column and batch (`unnest` of the batch's ids, old and new envelopes).
  * - Resumable: it selects only values not yet under the active key, so a second run after an
  *   interruption continues where the first stopped, and a run with nothing to do changes nothing.
  * - It goes through the same FieldCipher as the column transformers (one code path).
@@ -64,7 +72,7 @@ export class KeyRotationService {
     const prefix = `${ENVELOPE_VERSION}:${this.cipher.activeKeyId}:`;
     const report: RotationReport = { activeKeyId: this.cipher.activeKeyId, columns: [] };
 
-    for (const table of this.tables()) {
+    for (const table of await this.tables()) {
       const stats = await this.countColumns(table.name, table.columns, prefix);
       const byColumn = new Map(stats.map((s) => [s.column, s]));
       const pk = quote(table.primaryKey);
@@ -84,28 +92,35 @@ export class KeyRotationService {
         );
         if (rows.length === 0) break;
         await this.dataSource.transaction(async (manager) => {
-          for (const row of rows) {
-            for (const column of table.columns) {
+          for (const column of table.columns) {
+            const s = byColumn.get(column)!;
+            const binding = { table: table.name, column };
+            const ids: string[] = [];
+            const olds: string[] = [];
+            const freshes: string[] = [];
+            for (const row of rows) {
               const old = row[column];
               if (old === null || old.startsWith(prefix)) continue;
-              const s = byColumn.get(column)!;
-              let fresh: string;
               try {
-                const binding = { table: table.name, column };
-                fresh = this.cipher.encrypt(this.cipher.decrypt(old, binding), binding);
+                freshes.push(this.cipher.encrypt(this.cipher.decrypt(old, binding), binding));
               } catch (error) {
                 if (!(error instanceof DecryptionError)) throw error;
                 s.failed++;
                 continue;
               }
-              const result: [unknown[], number] = await manager.query(
-                `UPDATE ${quote(table.name)} SET ${quote(column)} = $1
-                 WHERE ${pk} = $2 AND ${quote(column)} = $3`,
-                [fresh, row.pk, old],
-              );
-              if (result[1] === 1) s.rotated++;
-              else s.changedConcurrently++;
+              ids.push(row.pk!);
+              olds.push(old);
             }
+            if (ids.length === 0) continue;
+            // One statement per column and batch; `t.col = v.old` is the compare-and-set.
+            const result: [unknown[], number] = await manager.query(
+              `UPDATE ${quote(table.name)} AS t SET ${quote(column)} = v.fresh
+               FROM unnest($1::text[], $2::text[], $3::text[]) AS v(pk, old, fresh)
+               WHERE t.${pk} = v.pk::${table.primaryKeyType} AND t.${quote(column)} = v.old`,
+              [ids, olds, freshes],
+            );
+            s.rotated += result[1];
+            s.changedConcurrently += ids.length - result[1];
           }
         });
         after = rows[rows.length - 1].pk;
@@ -122,22 +137,39 @@ export class KeyRotationService {
   }
 
   /** Encrypted columns grouped by table, for the entities this application has loaded. */
-  private tables(): Array<{ name: string; primaryKey: string; columns: string[] }> {
-    const tables = new Map<string, { name: string; primaryKey: string; columns: string[] }>();
+  private async tables(): Promise<RotationTable[]> {
+    const tables = new Map<string, RotationTable>();
     for (const info of encryptedColumns()) {
       if (!this.dataSource.hasMetadata(info.target)) continue;
       const metadata = this.dataSource.getMetadata(info.target);
       if (metadata.primaryColumns.length !== 1)
         throw new Error(`${info.table}: key rotation needs a single-column primary key`);
-      const entry = tables.get(info.table) ?? {
-        name: info.table,
-        primaryKey: metadata.primaryColumns[0].databaseName,
-        columns: [],
-      };
+      let entry = tables.get(info.table);
+      if (!entry) {
+        const primaryKey = metadata.primaryColumns[0].databaseName;
+        entry = {
+          name: info.table,
+          primaryKey,
+          primaryKeyType: await this.columnType(info.table, primaryKey),
+          columns: [],
+        };
+        tables.set(info.table, entry);
+      }
       if (!entry.columns.includes(info.column)) entry.columns.push(info.column);
-      tables.set(info.table, entry);
     }
     return [...tables.values()];
+  }
+
+  /** The SQL type of a column, from the catalogue (to cast the batch's keys for the index). */
+  private async columnType(table: string, column: string): Promise<string> {
+    const [row]: Array<{ type: string }> = await this.dataSource.query(
+      `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
+       WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`,
+      [quote(table), column],
+    );
+    if (!row || !/^[a-z][a-z0-9 (),_]*$/.test(row.type))
+      throw new Error(`${table}.${column}: unexpected primary key type`);
+    return row.type;
   }
 
   private async countColumns(
