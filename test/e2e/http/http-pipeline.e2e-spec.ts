@@ -1,3 +1,4 @@
+import { request as rawHttp } from 'node:http';
 import request from 'supertest';
 import { startTestApp, TestApp } from '../../helpers/test-app';
 import {
@@ -270,6 +271,27 @@ describe('HTTP pipeline (e2e)', () => {
         .send('grant_type=client_credentials&scope=a')
         .expect(201);
       expect(res.body).toEqual({ keys: ['grant_type', 'scope'] });
+    });
+
+    it('should answer 415 to a body without a Content-Type', async () => {
+      const res = await new Promise<{ status: number; type: string }>((resolve, reject) => {
+        const req = rawHttp(`${t.url}${ECHO}`, { method: 'POST' }, (response) => {
+          response.resume();
+          resolve({
+            status: response.statusCode ?? 0,
+            type: String(response.headers['content-type']),
+          });
+        });
+        req.on('error', reject);
+        req.end('{"name":"a"}');
+      });
+      expect(res.status).toBe(415);
+      expect(res.type).toMatch(/^application\/problem\+json/);
+    });
+
+    it('should answer 400, not 500, to a POST without any body', async () => {
+      const res = await request(t.url).post(ECHO);
+      expectProblem(res, 400);
     });
 
     it('should accept JSON with a charset parameter', async () => {
