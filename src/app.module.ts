@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PaymentsModule } from './payments/payments.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 /** Wires the modules together; no logic lives here. */
 @Module({})
@@ -23,6 +24,8 @@ export class AppModule {
         MonitoringModule,
         DatabaseModule,
         AuthModule,
+        // After AuthModule: its guard reads the principal (see RateLimitGuard).
+        RateLimitModule,
         CryptoModule,
         CustomersModule,
         AuditModule,

@@ -39,7 +39,7 @@ export const RATE_LIMIT_DEFAULTS = {
     oauthToken: { limit: 60, windowSeconds: 60 },
     paymentCreate: { limit: 60, windowSeconds: 60 },
   },
-  lockout: { accountFailures: 5, addressFailures: 30, windowSeconds: 900 },
+  lockout: { accountFailures: 10, addressFailures: 30, windowSeconds: 900 },
 } as const;
 
 const DAY = 86400;

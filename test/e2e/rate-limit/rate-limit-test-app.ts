@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { RateLimitModule } from '../../../src/rate-limit/rate-limit.module';
 import { startTestApp, TestApp, TestDatabase } from '../../helpers/test-app';
 
 /** A counter-key prefix of its own, so tests sharing one Redis never see each other's counts. */
@@ -14,7 +13,5 @@ export async function startRateLimitedApp(
   return startTestApp({
     env: { RATE_LIMIT_KEY_PREFIX: uniqueKeyPrefix(), ...env },
     db,
-    extraModules: TEMPORARY_EXTRA,
   });
 }
-const TEMPORARY_EXTRA = [RateLimitModule];
