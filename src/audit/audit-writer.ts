@@ -4,10 +4,12 @@ import {
   Injectable,
   Logger,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SecurityEvents } from '../monitoring/security-events.service';
 import type { AuditRow } from './audit-entry';
 import { batchParams, INSERT_BATCH_SQL } from './audit-rows';
 import { AuditSealer } from './audit-sealer';
@@ -37,6 +39,7 @@ export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShut
     private readonly dataSource: DataSource,
     private readonly sealer: AuditSealer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly securityEvents?: SecurityEvents,
   ) {}
 
   enqueue(row: AuditRow): void {
@@ -98,6 +101,7 @@ export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShut
       }
       this.sealer.kick();
     } catch (error) {
+      this.securityEvents?.record('audit.write_failed', {}); // docs/monitoring.md
       // Keep the rows for the next batch rather than lose them; bounded so that a long outage
       // cannot exhaust memory (the loss is then logged, with the count, for the operator).
       if (this.queue.length + batch.length <= MAX_PENDING) {

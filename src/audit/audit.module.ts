@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { AuditAuthEventsListener } from './audit-auth-events.listener';
+import { AuditMonitor } from './audit-monitor';
 import { AuditCaptureHook } from './audit-capture.hook';
 import { AuditContextInterceptor } from './audit-context.interceptor';
 import { AuditController } from './audit.controller';
@@ -60,6 +61,7 @@ import { TransactionHost } from './transaction-host';
     AuditRetentionService,
     AuditCaptureHook,
     AuditAuthEventsListener,
+    AuditMonitor,
     { provide: APP_INTERCEPTOR, useClass: AuditContextInterceptor },
   ],
   exports: [AuditService, TransactionHost, AuditQueryService, AuditRetentionService],

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DataSource, EntityManager } from 'typeorm';
 import { principalOf } from '../auth/decorators/current-principal.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ProblemException } from '../http/problem';
+import type { RESOURCE_TYPES } from '../monitoring/security-event-catalog';
+import { SecurityEvents } from '../monitoring/security-events.service';
 import { requestIdOf } from '../http/request-context';
 import type { AuditActor, AuditEntryInput, AuditRow } from './audit-entry';
 import { auditStateOf, AuditRequestState, peekAuditState } from './audit-request-state';
@@ -43,6 +45,7 @@ export class AuditService {
     private readonly sealer: AuditSealer,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly securityEvents?: SecurityEvents,
   ) {
     // Belt and braces: loadConfig refuses the switch in production; ignore it there anyway.
     this.enabled = !(config.audit.disabledForBenchmark && config.nodeEnv !== 'production');
@@ -69,6 +72,7 @@ export class AuditService {
       await this.tx.manager.query(INSERT_ONE_SQL, rowParams(row));
     } catch (error) {
       this.logger.error({ err: error, action: row.action }, 'Audit insert failed: change refused');
+      this.securityEvents?.record('audit.write_failed', {}); // docs/monitoring.md
       // OWASP ASVS 16.4: a change that cannot be audited is not made. 503: the cause is on our
       // side and temporary; the client may retry.
       throw new ProblemException(503, {
@@ -121,6 +125,12 @@ export class AuditService {
    * check found the row (docs/audit.md "404 for another owner's object").
    */
   deniedNotOwner(action: string, resource: { type: string; id: string }): void {
+    // Monitoring (docs/monitoring.md, BOLA probing): the type singular ("payments" -> "payment").
+    this.securityEvents?.record(
+      'authz.foreign_object',
+      { resource: resource.type.replace(/s$/, '') as (typeof RESOURCE_TYPES)[number] },
+      { resourceId: resource.id },
+    );
     this.annotate({ action, resource, outcome: 'denied', details: { reason: 'not_owner' } });
   }
 

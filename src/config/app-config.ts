@@ -64,6 +64,8 @@ export interface AppConfig {
     metricsPort: number;
     /** Bearer token Prometheus must send; required in production off loopback. */
     metricsToken?: string;
+    /** Seconds between periodic audit-chain verifications (0: off; the default in tests). */
+    auditVerifyIntervalSeconds: number;
   };
   audit: AuditConfig;
   logLevel: string;

@@ -185,5 +185,12 @@ function parseMonitoring(r: EnvReader, nodeEnv: NodeEnv): AppConfig['monitoring'
   const loopback = ['127.0.0.1', '::1', 'localhost'].includes(metricsHost);
   if (nodeEnv === 'production' && !loopback && metricsToken === undefined)
     r.errors.push('METRICS_TOKEN is required when METRICS_HOST is not a loopback address');
-  return { metricsHost, metricsPort, metricsToken };
+  // The AuditChainVerificationStale alert fires after 2 h without a verification.
+  const auditVerifyIntervalSeconds = r.int(
+    'AUDIT_VERIFY_INTERVAL_SECONDS',
+    nodeEnv === 'test' ? 0 : 3600,
+    0,
+    7200,
+  );
+  return { metricsHost, metricsPort, metricsToken, auditVerifyIntervalSeconds };
 }
