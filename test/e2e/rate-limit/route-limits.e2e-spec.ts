@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createUser, randomEmail, randomPassword } from '../../helpers/auth';
+import { bearer, createUser, loginAs, randomEmail, randomPassword } from '../../helpers/auth';
 import { TestApp } from '../../helpers/test-app';
 import { startRateLimitedApp } from './rate-limit-test-app';
 
@@ -13,6 +13,7 @@ describe('route limits (e2e)', () => {
       RATE_LIMIT_REGISTER_LIMIT: '2',
       RATE_LIMIT_REGISTER_WINDOW_SECONDS: '600',
       RATE_LIMIT_REFRESH_LIMIT: '2',
+      RATE_LIMIT_PAYMENT_CREATE_LIMIT: '2',
     });
   });
   afterAll(async () => {
@@ -62,5 +63,28 @@ describe('route limits (e2e)', () => {
     await refresh().expect(401);
     await refresh().expect(401);
     await refresh().expect(429);
+  });
+
+  it('should limit payment creation per principal, before the body is even validated', async () => {
+    const alice = await loginAs(t);
+    const bob = await loginAs(t);
+    const create = (token: string) =>
+      request(t.url)
+        .post('/v1/payments')
+        .set(...bearer(token))
+        .set('X-Forwarded-For', '198.51.100.50')
+        .send({});
+    await create(alice.accessToken).expect(400);
+    await create(alice.accessToken).expect(400);
+    const refused = await create(alice.accessToken).expect(429);
+    expect(refused.headers['ratelimit-policy']).toContain('"payment-create";q=2;w=60');
+    // Keyed by principal: another user behind the same address is not affected.
+    await create(bob.accessToken).expect(400);
+    // Reading payments is not payment creation.
+    await request(t.url)
+      .get('/v1/payments')
+      .set(...bearer(alice.accessToken))
+      .set('X-Forwarded-For', '198.51.100.50')
+      .expect(200);
   });
 });
