@@ -1,3 +1,4 @@
+import * as argon2 from 'argon2';
 import request from 'supertest';
 import { createUser, loginAs, randomEmail, randomPassword } from '../../helpers/auth';
 import { startTestApp, TestApp } from '../../helpers/test-app';
@@ -58,7 +59,6 @@ describe('accounts: register, login, me (e2e)', () => {
   });
 
   it('should upgrade a hash made with weaker parameters at the next login', async () => {
-    const argon2 = await import('argon2');
     const user = await createUser(t);
     const weak = await argon2.hash(user.password, {
       type: argon2.argon2id,

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { AUTHORIZE_KEY } from '../../../src/auth/decorators/authorize.decorator';
 import { IS_PUBLIC_KEY } from '../../../src/auth/decorators/public.decorator';
 import { startTestApp, TestApp } from '../../helpers/test-app';
+import { AuthProbeModule } from './probe.module';
 
 /**
  * The route inventory: boot the real application, list every route of every controller, and
@@ -116,7 +117,6 @@ describe('route inventory (e2e)', () => {
 
 describe('route inventory catches an unprotected route (e2e)', () => {
   it('should report a route that has neither @Public() nor @Authorize', async () => {
-    const { AuthProbeModule } = await import('./probe.module');
     const t = await startTestApp({ extraModules: [DiscoveryModule, AuthProbeModule] });
     try {
       const unprotected = listRoutes(t)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { AuthEvent, AuthEventsService } from '../../../src/auth/auth-events.service';
 import { createUser, login, loginAs } from '../../helpers/auth';
@@ -38,7 +39,6 @@ describe('sessions: refresh rotation, reuse detection, logout, lifetimes (e2e)',
       `SELECT encode(refresh_token_hash, 'hex') AS h FROM auth_sessions WHERE user_id = $1`,
       [u.userId],
     );
-    const { createHash } = await import('node:crypto');
     expect(rows[0].h).toBe(createHash('sha256').update(u.refreshToken).digest('hex'));
     const dump = JSON.stringify(await t.sql('SELECT * FROM auth_sessions'));
     expect(dump).not.toContain(u.refreshToken);
