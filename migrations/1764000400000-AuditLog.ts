@@ -2,6 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The audit trail (docs/audit.md): append-only, tamper-evident.
+ * NOTE: the next migration (1764000400001-AuditChainTable) moves the chain columns into their
+ * own table and removes the `seal` update path below: read both.
  *
  * - Grants (least privilege, OWASP ASVS 7.3 / 16.x "log protection"): `app_runtime` may only
  *   INSERT and SELECT rows; UPDATE, DELETE and TRUNCATE are revoked.

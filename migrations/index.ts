@@ -6,6 +6,7 @@ import { Init1764000000000 } from './1764000000000-Init';
 import { Auth1764000100000 } from './1764000100000-Auth';
 import { Customers1764000300000 } from './1764000300000-Customers';
 import { AuditLog1764000400000 } from './1764000400000-AuditLog';
+import { AuditChainTable1764000400001 } from './1764000400001-AuditChainTable';
 import { Payments1764000500000 } from './1764000500000-Payments';
 import { TokenCutoff1764000600000 } from './1764000600000-TokenCutoff';
 
@@ -14,6 +15,7 @@ export const ALL_MIGRATIONS = [
   Auth1764000100000,
   Customers1764000300000,
   AuditLog1764000400000,
+  AuditChainTable1764000400001,
   Payments1764000500000,
   TokenCutoff1764000600000,
 ];

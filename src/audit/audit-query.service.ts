@@ -120,8 +120,10 @@ export class AuditQueryService {
     let headHash: string | undefined;
     for (;;) {
       const rows = await this.dataSource.query<ChainRow[]>(
-        `SELECT id, chain_pos, prev_hash, hash, audit_entry_hash(prev_hash, chain_pos, a) AS recomputed
-           FROM audit_log a WHERE chain_pos >= $1 ORDER BY chain_pos LIMIT ${VERIFY_PAGE}`,
+        `SELECT l.id, c.chain_pos, c.prev_hash, c.hash,
+                audit_entry_hash(c.prev_hash, c.chain_pos, l) AS recomputed
+           FROM audit_chain c JOIN audit_log l ON l.seq = c.seq
+          WHERE c.chain_pos >= $1 ORDER BY c.chain_pos LIMIT ${VERIFY_PAGE}`,
         [expectedPos.toString()],
       );
       for (const row of rows) {
@@ -139,9 +141,18 @@ export class AuditQueryService {
       }
       if (rows.length < VERIFY_PAGE) break;
     }
-    // A sealed row cannot precede the anchor (retention removed everything up to it).
+    // A link cannot precede the anchor (retention removed everything up to it), and every
+    // entry is either linked or waiting for the sealer: one that is neither was inserted or
+    // unlinked behind the triggers' back.
     const stray = await this.dataSource.query<{ id: string }[]>(
-      'SELECT id FROM audit_log WHERE chain_pos < $1 ORDER BY chain_pos LIMIT 1',
+      `(SELECT l.id FROM audit_chain c JOIN audit_log l ON l.seq = c.seq
+         WHERE c.chain_pos < $1 ORDER BY c.chain_pos LIMIT 1)
+       UNION ALL
+       (SELECT l.id FROM audit_log l
+         WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.seq = l.seq)
+           AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.seq = l.seq)
+         ORDER BY l.seq LIMIT 1)
+       LIMIT 1`,
       [startPos.toString()],
     );
     if (stray[0]) return { valid: false, checked, firstInvalidId: stray[0].id };

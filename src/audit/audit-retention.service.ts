@@ -58,9 +58,12 @@ export class AuditRetentionService {
       const fromPos = anchor.rows[0] ? BigInt(anchor.rows[0].through_pos) + 1n : 1n;
       // The longest prefix of the chain whose entries are all older than the cutoff.
       const bound = await client.query<{ through: string | null }>(
-        `SELECT CASE WHEN (SELECT min(chain_pos) FROM audit_log WHERE at >= $1) IS NULL
-                     THEN (SELECT max(chain_pos) FROM audit_log)
-                     ELSE (SELECT min(chain_pos) - 1 FROM audit_log WHERE at >= $1) END AS through`,
+        `WITH young AS (
+           SELECT min(c.chain_pos) AS pos FROM audit_chain c JOIN audit_log l ON l.seq = c.seq
+            WHERE l.at >= $1)
+         SELECT CASE WHEN (SELECT pos FROM young) IS NULL
+                     THEN (SELECT max(chain_pos) FROM audit_chain)
+                     ELSE (SELECT pos - 1 FROM young) END AS through`,
         [cutoff],
       );
       const through = bound.rows[0].through === null ? null : BigInt(bound.rows[0].through);
@@ -92,10 +95,13 @@ export class AuditRetentionService {
         );
         for (let pos = fromPos; pos <= through; pos += BigInt(PAGE)) {
           const { rows } = await client.query<Record<string, unknown> & { hash: string }>(
-            `SELECT seq, id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
-                    request_id, actor_type, actor_id, action, resource_type, resource_id, outcome,
-                    status, ip, user_agent, details, chain_pos, prev_hash, hash
-               FROM audit_log WHERE chain_pos >= $1 AND chain_pos <= $2 ORDER BY chain_pos`,
+            `SELECT l.seq, l.id,
+                    to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+                    l.request_id, l.actor_type, l.actor_id, l.action, l.resource_type,
+                    l.resource_id, l.outcome, l.status, l.ip, l.user_agent, l.details,
+                    c.chain_pos, c.prev_hash, c.hash
+               FROM audit_chain c JOIN audit_log l ON l.seq = c.seq
+              WHERE c.chain_pos >= $1 AND c.chain_pos <= $2 ORDER BY c.chain_pos`,
             [
               pos.toString(),
               (pos + BigInt(PAGE) - 1n < through ? pos + BigInt(PAGE) - 1n : through).toString(),
@@ -118,8 +124,13 @@ export class AuditRetentionService {
         [through.toString(), lastHash, removed, cutoff, digest.digest('hex')],
       );
       await client.query("SELECT set_config('audit.mode', 'maintenance', true)");
-      const deleted = await client.query('DELETE FROM audit_log WHERE chain_pos <= $1', [
-        through.toString(),
+      // Links first (they reference the entries), then the entries they linked.
+      const unlinked = await client.query<{ seq: string }>(
+        'DELETE FROM audit_chain WHERE chain_pos <= $1 RETURNING seq',
+        [through.toString()],
+      );
+      const deleted = await client.query('DELETE FROM audit_log WHERE seq = ANY ($1::bigint[])', [
+        unlinked.rows.map((row) => row.seq),
       ]);
       if (deleted.rowCount !== removed)
         throw new Error('audit archive: row count changed during archiving');

@@ -99,6 +99,14 @@ describe('audit log integrity (e2e)', () => {
       );
       await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
       await expect(c.query('TRUNCATE audit_log')).rejects.toThrow(/permission denied/);
+      // Nor can it forge, change or drop a link of the chain, or its work queue.
+      await expect(
+        c.query("INSERT INTO audit_chain VALUES (999999, 1, repeat('0', 64), repeat('0', 64))"),
+      ).rejects.toThrow(/permission denied/);
+      await expect(c.query('UPDATE audit_chain SET hash = prev_hash')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(c.query('DELETE FROM audit_pending')).rejects.toThrow(/permission denied/);
       // The maintenance setting opens nothing without the grants.
       await c.query("SELECT set_config('audit.mode', 'maintenance', false)");
       await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
@@ -109,12 +117,16 @@ describe('audit log integrity (e2e)', () => {
     await asRole(t.db.ownerUrl, async (c) => {
       await expect(c.query("UPDATE audit_log SET action = 'x.y'")).rejects.toThrow(/append-only/);
       await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
-      await expect(c.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
-      // `seal` mode lets only the chain columns of unsealed rows change, never the content.
-      await c.query('BEGIN');
-      await c.query("SELECT set_config('audit.mode', 'seal', true)");
-      await expect(c.query("UPDATE audit_log SET action = 'x.y'")).rejects.toThrow(/append-only/);
-      await c.query('ROLLBACK');
+      await expect(c.query('TRUNCATE audit_log')).rejects.toThrow(/append-only|foreign key/);
+      await expect(c.query('TRUNCATE audit_log, audit_chain')).rejects.toThrow(/append-only/);
+      // No setting opens UPDATE: an entry is written once, never changed.
+      for (const mode of ['seal', 'maintenance']) {
+        await c.query('BEGIN');
+        await c.query("SELECT set_config('audit.mode', $1, true)", [mode]);
+        await expect(c.query("UPDATE audit_log SET action = 'x.y'")).rejects.toThrow(/append-only/);
+        await c.query('ROLLBACK');
+      }
+      await expect(c.query('DELETE FROM audit_chain')).rejects.toThrow(/append-only/);
     });
     expect((await probeRows()).length).toBeGreaterThan(0);
   });
@@ -144,6 +156,25 @@ describe('audit log integrity (e2e)', () => {
       "SELECT count(*) FROM audit_log WHERE action = 'probes.create' AND details->>'name' LIKE 'concurrent-%'",
     );
     expect(Number(count)).toBe(200);
+  });
+
+  it('should name an entry slipped in by the owner with the queue trigger disabled', async () => {
+    await audit.flush();
+    const id = '00000000-0000-4000-8000-00000000beef';
+    await asRole(t.db.ownerUrl, async (c) => {
+      await c.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_enqueue');
+      await c.query(
+        `INSERT INTO audit_log (id, at, actor_type, action, outcome)
+         VALUES ($1, now(), 'anonymous', 'probes.create', 'success')`,
+        [id],
+      );
+      await c.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_enqueue');
+    });
+    const result = await t.app.get(AuditQueryService).verify();
+    expect(result).toMatchObject({ valid: false, firstInvalidId: id });
+    // Put things back for the next test: queue it, so the sealer links it.
+    await t.sql('INSERT INTO audit_pending (seq) SELECT seq FROM audit_log WHERE id = $1', [id]);
+    expect((await t.app.get(AuditQueryService).verify()).valid).toBe(true);
   });
 
   it('should name the entry changed directly in SQL by the owner with the trigger disabled', async () => {
