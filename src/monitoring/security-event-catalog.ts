@@ -74,7 +74,7 @@ export const SECURITY_EVENTS = {
   },
   'auth.lockout': {
     metric: 'security_account_lockouts_total',
-    help: 'Accounts locked out after repeated failed logins.',
+    help: 'Login attempts refused by the lock-out (too many failures for the account or address).',
     labels: {},
     level: 'warn',
   },
@@ -116,7 +116,7 @@ export const SECURITY_EVENTS = {
   },
   'audit.write_failed': {
     metric: 'audit_write_failures_total',
-    help: 'Audit entries that could not be written (the request was refused with 503).',
+    help: 'Failed audit writes: a change refused with 503, or a failed batch of denials and reads.',
     labels: {},
     level: 'error',
   },
