@@ -1,0 +1,239 @@
+/**
+ * `npm run bench:throttle`: what the rate limiter costs on the hot path.
+ *
+ * Requests per second of a GET that runs the whole global pipeline (request-id hook, tier-1
+ * address hook, authentication, authorization and rate-limit guards: `/health/live`, public) with
+ * the limiter off and on, in the same run, for the memory store and the Redis store, every request
+ * on ONE key (one client address: the case where the stock @nestjs/throttler memory storage
+ * collapsed, STACK-NOTES). The stock ThrottlerGuard + its memory storage is measured too, for
+ * comparison. Limits are set high enough that nothing is refused: we measure counting, not 429s.
+ *
+ * Rounds alternate the order of the configurations and the median per configuration is
+ * reported, because the machine is shared. Load comes from autocannon in a child process.
+ *
+ * Environment: BENCH_ADMIN_DATABASE_URL (or DATABASE_URL: a superuser URL; otherwise a throwaway
+ * embedded PostgreSQL), REDIS_URL (default redis://127.0.0.1:6379; `none` skips Redis),
+ * BENCH_DURATION (s, default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50).
+ */
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { Client } from 'pg';
+import { createApp } from '../src/app';
+import { generateSecrets } from '../src/config/dev-secrets';
+import { loadConfig } from '../src/config/load-config';
+import { startEmbeddedDatabase } from '../src/database/embedded-database';
+import { runMigrations } from '../src/database/migrate';
+import { provisionDatabase, withDatabase } from '../src/database/provision-database';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const REDIS_URL =
+  process.env.REDIS_URL === 'none'
+    ? undefined
+    : (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const PATH = '/health/live';
+const HIGH = '1000000';
+
+interface Scenario {
+  name: string;
+  env: Record<string, string>;
+  extraModules?: DynamicModule['imports'];
+}
+
+/** The stock guard and storage, as @nestjs/throttler's README wires them (our limiter off). */
+@Module({
+  imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: Number(HIGH) }])],
+  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+})
+class StockThrottlerModule {}
+
+function scenarios(): Scenario[] {
+  const on = {
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_ADDRESS_LIMIT: HIGH,
+    RATE_LIMIT_PRINCIPAL_LIMIT: HIGH,
+  };
+  const list: Scenario[] = [
+    { name: 'off', env: { RATE_LIMIT_ENABLED: 'false' } },
+    { name: 'on, memory', env: on },
+  ];
+  if (REDIS_URL) {
+    list.push({
+      name: 'on, redis',
+      env: {
+        ...on,
+        REDIS_URL,
+        RATE_LIMIT_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+      },
+    });
+  }
+  list.push({
+    name: 'stock @nestjs/throttler, memory',
+    env: { RATE_LIMIT_ENABLED: 'false' },
+    extraModules: [StockThrottlerModule],
+  });
+  return list;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Database {
+  runtimeUrl: string;
+  ownerUrl: string;
+  dispose(): Promise<void>;
+}
+
+async function database(): Promise<Database> {
+  const admin = process.env.BENCH_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (admin) {
+    const name = `bench_${randomBytes(4).toString('hex')}`;
+    // The test suite's role passwords: the roles are cluster-wide and shared with it.
+    const db = await provisionDatabase(admin, name, {
+      owner: 'test-owner-password',
+      runtime: 'test-runtime-password',
+    });
+    await runMigrations(db.ownerUrl);
+    return {
+      ...db,
+      dispose: async () => {
+        const client = new Client({ connectionString: withDatabase(admin, 'postgres') });
+        await client.connect();
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await client.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
+  const embedded = await startEmbeddedDatabase({
+    dataDir: dir,
+    port: await freePort(),
+    passwordSeed: randomBytes(16).toString('hex'),
+    persistent: false,
+  });
+  await runMigrations(embedded.ownerUrl);
+  return {
+    ...embedded,
+    dispose: async () => {
+      await embedded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface LoadResult {
+  rps: number;
+  non2xx: number;
+  p99: number;
+}
+
+function autocannon(url: string, seconds: number): Promise<LoadResult> {
+  const bin = require.resolve('autocannon/autocannon.js');
+  const args = [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', url];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      if (error) {
+        reject(new Error(`autocannon failed: ${error.message}`));
+        return;
+      }
+      const out = JSON.parse(stdout) as {
+        requests: { average: number };
+        non2xx: number;
+        latency: { p99: number };
+      };
+      resolve({ rps: out.requests.average, non2xx: out.non2xx, p99: out.latency.p99 });
+    });
+  });
+}
+
+async function measure(db: Database, secrets: Record<string, string>, s: Scenario) {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.runtimeUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    DATABASE_MIGRATE_ON_START: 'false',
+    ...secrets,
+    ...s.env,
+  });
+  const app: NestFastifyApplication = await createApp(config, {
+    extraModules: s.extraModules,
+    swaggerUi: false,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${port}${PATH}`;
+  try {
+    await autocannon(url, 2); // warm-up (JIT, connection pools)
+    return await autocannon(url, DURATION);
+  } finally {
+    await app.close();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const db = await database();
+  const secrets = generateSecrets();
+  const list = scenarios();
+  const results = new Map<string, LoadResult[]>(list.map((s) => [s.name, []]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? list : [...list].reverse();
+      for (const s of order) {
+        const r = await measure(db, secrets, s);
+        results.get(s.name)!.push(r);
+        process.stdout.write(
+          `round ${round + 1} ${s.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s` +
+            `  p99 ${r.p99} ms${r.non2xx > 0 ? `  NON-2XX ${r.non2xx}` : ''}\n`,
+        );
+      }
+    }
+  } finally {
+    await db.dispose();
+  }
+  const off = median(results.get('off')!.map((r) => r.rps));
+  process.stdout.write(
+    `\n${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (ratios matter, not absolutes)` +
+      `\nGET ${PATH}, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds, one client ` +
+      `address (one key); median req/s:\n\n| configuration | req/s | vs off |\n|---|---|---|\n`,
+  );
+  for (const s of list) {
+    const rps = median(results.get(s.name)!.map((r) => r.rps));
+    process.stdout.write(
+      `| ${s.name} | ${rps.toFixed(0)} | ${((rps / off) * 100).toFixed(1)}% |\n`,
+    );
+  }
+  const memory = median(results.get('on, memory')!.map((r) => r.rps));
+  const ok = memory >= 0.9 * off;
+  process.stdout.write(
+    `\nTarget (memory store >= 90% of off): ${ok ? 'met' : 'NOT met'} ` +
+      `(${((memory / off) * 100).toFixed(1)}%)\n`,
+  );
+  process.exitCode = ok ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
