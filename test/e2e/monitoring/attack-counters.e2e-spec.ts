@@ -245,7 +245,7 @@ describe('security counters move on attacks (e2e)', () => {
     await withOwner(async (c) => {
       await c.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
       await c.query(
-        "UPDATE audit_log SET outcome = 'success' WHERE id = (SELECT id FROM audit_log WHERE outcome = 'denied' ORDER BY at LIMIT 1)",
+        "UPDATE audit_log SET action = 'tampered.entry' WHERE seq = (SELECT min(seq) FROM audit_chain)",
       );
       await c.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
     });
@@ -258,6 +258,19 @@ describe('security counters move on attacks (e2e)', () => {
     expect(value(samples, 'audit_chain_valid')).toBe(0);
     expect(value(samples, 'audit_chain_verifications_total', { result: 'invalid' })).toBe(1);
     expect(value(samples, 'audit_unsealed_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('should report the age of the oldest audit entry the sealer has not linked yet', async () => {
+    // An entry written 10 minutes ago and never sealed: what a stuck sealer looks like.
+    // (Inserted as the superuser, which fires the queueing trigger but kicks no sealer; the
+    // periodic sweep may seal it any moment, so the gauge is read right away.)
+    await t.sql(
+      `INSERT INTO audit_log (id, at, actor_type, action, outcome)
+       VALUES (gen_random_uuid(), now() - interval '10 minutes', 'anonymous', 'probe.stalled', 'success')`,
+    );
+    const samples = await scrape(t);
+    expect(value(samples, 'audit_unsealed_entries')).toBeGreaterThanOrEqual(1);
+    expect(value(samples, 'audit_unsealed_oldest_age_seconds')).toBeGreaterThanOrEqual(600);
   });
 
   it('should carry no personal data and no value outside the allow-lists in any label', async () => {
