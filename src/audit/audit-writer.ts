@@ -63,10 +63,12 @@ export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     await this.flush();
     await this.sealer.sealNow();
+    // No timer may fire while the pool closes; rows written from here on are linked by the next
+    // start or by another instance's sweep.
+    this.sealer.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.sealer.stop();
     try {
       await this.flush();
     } catch (error) {
