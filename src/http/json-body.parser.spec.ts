@@ -21,13 +21,15 @@ describe(exceedsDepth.name, () => {
     expect(exceedsDepth(JSON.stringify({ a: '\\', b: [[[[]]]] }), 2)).toBe(true);
   });
 
-  it('should scan a 100 KB hostile document in a few milliseconds', () => {
-    const body = nested(50_000);
-    const started = performance.now();
-    expect(exceedsDepth(body, MAX_JSON_DEPTH)).toBe(true);
+  it('should scan a 100 KB document in linear time, hostile or not', () => {
+    const hostile = nested(50_000);
     const flat = JSON.stringify({ items: Array.from({ length: 10_000 }, (_, i) => [i]) });
+    const started = performance.now();
+    expect(exceedsDepth(hostile, MAX_JSON_DEPTH)).toBe(true);
     expect(exceedsDepth(flat, MAX_JSON_DEPTH)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(50);
+    // About 1 ms on these machines; the bound only catches a super-linear regression, with room
+    // for a busy CI runner.
+    expect(performance.now() - started).toBeLessThan(200);
   });
 });
 

@@ -233,7 +233,8 @@ describe('HTTP pipeline (e2e)', () => {
       const elapsed = performance.now() - started;
       const problem = expectProblem(res, 400);
       expect(problem.detail).toMatch(/nested deeper/);
-      expect(elapsed).toBeLessThan(500);
+      // 2-4 ms measured; the bound leaves room for a loaded 2-core CI runner.
+      expect(elapsed).toBeLessThan(1000);
     });
 
     it('should accept nesting within the limit on a route that allows it', async () => {
