@@ -5,6 +5,7 @@
 import { Init1764000000000 } from './1764000000000-Init';
 import { Auth1764000100000 } from './1764000100000-Auth';
 import { Customers1764000300000 } from './1764000300000-Customers';
+import { CustomerDataKeys1764000300001 } from './1764000300001-CustomerDataKeys';
 import { AuditLog1764000400000 } from './1764000400000-AuditLog';
 import { AuditChainTable1764000400001 } from './1764000400001-AuditChainTable';
 import { Payments1764000500000 } from './1764000500000-Payments';
@@ -14,6 +15,7 @@ export const ALL_MIGRATIONS = [
   Init1764000000000,
   Auth1764000100000,
   Customers1764000300000,
+  CustomerDataKeys1764000300001,
   AuditLog1764000400000,
   AuditChainTable1764000400001,
   Payments1764000500000,

@@ -139,6 +139,48 @@ describe(FieldCipher.name, () => {
   });
 });
 
+describe(`${FieldCipher.name} with a record's data key (crypto-shredding)`, () => {
+  let logError: jest.SpyInstance;
+  beforeEach(() => {
+    logError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => logError.mockRestore());
+
+  const cipher = cipherWith({ k1 }, 'k1');
+  const row = { ...binding, rowId: '2b0d7b3e-0a4c-4d7c-9a55-0d1b9a1b2c3d' };
+
+  it('should round-trip under the data key with a dk envelope', () => {
+    const dataKey = cipher.generateDataKey();
+    expect(dataKey).toHaveLength(32);
+    const envelope = cipher.encryptWithDataKey(dataKey, '123-45-6789', row);
+    expect(envelope).toMatch(/^v1:dk:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]+$/);
+    expect(cipher.decryptWithDataKey(dataKey, envelope, row)).toBe('123-45-6789');
+  });
+
+  it('should not decrypt without the right data key, in another row, or through the ring', () => {
+    const dataKey = cipher.generateDataKey();
+    const envelope = cipher.encryptWithDataKey(dataKey, '123-45-6789', row);
+    expect(() => cipher.decryptWithDataKey(cipher.generateDataKey(), envelope, row)).toThrow(
+      DecryptionError,
+    );
+    expect(() =>
+      cipher.decryptWithDataKey(dataKey, envelope, { ...row, rowId: 'another-row' }),
+    ).toThrow(DecryptionError);
+    expect(() =>
+      cipher.decryptWithDataKey(dataKey, envelope, { ...row, column: 'full_name' }),
+    ).toThrow(DecryptionError);
+    expect(() => cipher.decrypt(envelope, binding)).toThrow(DecryptionError);
+    expect(() => cipher.decryptWithDataKey(dataKey, cipher.encrypt('x', binding), row)).toThrow(
+      DecryptionError,
+    );
+    expect(() => cipher.dataKeyMissing(row)).toThrow(DecryptionError);
+  });
+
+  it('should refuse "dk" as a key-ring id (it marks data-key envelopes)', () => {
+    expect(() => new KeyRing(new Map([['dk', k1]]), 'dk')).toThrow(/reserved/);
+  });
+});
+
 describe(KeyRing.name, () => {
   it('should refuse an active key id that is not in the ring', () => {
     expect(() => new KeyRing(new Map([['k1', k1]]), 'k2')).toThrow(/active/);

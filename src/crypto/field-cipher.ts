@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DecryptionError } from './decryption.error';
-import { KeyRing } from './key-ring';
+import { FIELD_KEY_BYTES, KeyRing } from './key-ring';
 
 /** Where a value lives: bound into the ciphertext as additional authenticated data. */
 export interface FieldBinding {
@@ -9,7 +9,14 @@ export interface FieldBinding {
   column: string;
 }
 
+/** A value under a record's own data key also names its row. */
+export interface RowBinding extends FieldBinding {
+  rowId: string;
+}
+
 export const ENVELOPE_VERSION = 'v1';
+/** The key id written in envelopes under a record's data key; reserved in the key ring. */
+export const DATA_KEY_ID = 'dk';
 const ALGORITHM = 'aes-256-gcm';
 /** NIST SP 800-38D §8.2: 96-bit IVs; random IVs are safe well below 2^32 messages per key. */
 const IV_BYTES = 12;
@@ -17,6 +24,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const ROW_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
  * Authenticated encryption of single column values: AES-256-GCM over node:crypto.
@@ -43,38 +51,46 @@ export class FieldCipher {
 
   encrypt(plaintext: string, binding: FieldBinding): string {
     const kid = this.ring.activeKeyId;
-    // A fresh random IV for every encryption: GCM's security collapses on an IV reused under
-    // one key (the "forbidden attack"), so the IV is never derived, counted or cached.
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv(ALGORITHM, this.ring.activeKey(), iv, {
-      authTagLength: TAG_BYTES,
-    });
-    cipher.setAAD(aad(kid, binding));
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    const tag = cipher.getAuthTag();
-    return [
-      ENVELOPE_VERSION,
-      kid,
-      iv.toString('base64url'),
-      tag.toString('base64url'),
-      ciphertext.toString('base64url'),
-    ].join(':');
+    return seal(this.ring.activeKey(), kid, aad(kid, binding), plaintext);
   }
 
   decrypt(envelope: string, binding: FieldBinding): string {
     const parsed = parseEnvelope(envelope);
-    if (!parsed) return this.fail('malformed envelope', binding);
+    if (!parsed || parsed.kid === DATA_KEY_ID) return this.fail('malformed envelope', binding);
     const key = this.ring.key(parsed.kid);
     if (!key) return this.fail(`unknown key id ${parsed.kid}`, binding);
-    try {
-      const decipher = createDecipheriv(ALGORITHM, key, parsed.iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(aad(parsed.kid, binding));
-      decipher.setAuthTag(parsed.tag);
-      // final() throws when the tag does not verify: no unauthenticated plaintext is returned.
-      return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]).toString('utf8');
-    } catch {
-      return this.fail('authentication failed', binding);
-    }
+    return (
+      open(key, parsed, aad(parsed.kid, binding)) ?? this.fail('authentication failed', binding)
+    );
+  }
+
+  /** A fresh random 256-bit data key (for one record; see encryptWithDataKey). */
+  generateDataKey(): Buffer {
+    return randomBytes(FIELD_KEY_BYTES);
+  }
+
+  /**
+   * Envelope encryption under a record's own data key (crypto-shredding): `v1:dk:...`, with the
+   * row id in the AAD as well, so a value does not decrypt in another row either. The data key
+   * itself is stored wrapped by the key ring (an `@EncryptedColumn`); destroying it makes every
+   * copy of the record's values unreadable, backups included.
+   */
+  encryptWithDataKey(dataKey: Buffer, plaintext: string, binding: RowBinding): string {
+    return seal(checkDataKey(dataKey), DATA_KEY_ID, rowAad(binding), plaintext);
+  }
+
+  decryptWithDataKey(dataKey: Buffer, envelope: string, binding: RowBinding): string {
+    const parsed = parseEnvelope(envelope);
+    if (!parsed || parsed.kid !== DATA_KEY_ID) return this.fail('malformed envelope', binding);
+    return (
+      open(checkDataKey(dataKey), parsed, rowAad(binding)) ??
+      this.fail('authentication failed (data key)', binding)
+    );
+  }
+
+  /** For a record whose data key is gone (erased): the same generic error, logged. */
+  dataKeyMissing(binding: RowBinding): never {
+    return this.fail('data key missing (erased record?)', binding);
   }
 
   /** The key id an envelope names, or undefined when it is not a well-formed envelope. */
@@ -95,6 +111,47 @@ export class FieldCipher {
     );
     throw new DecryptionError();
   }
+}
+
+/** AES-256-GCM with a fresh random IV; returns the v1 envelope. */
+function seal(key: Buffer, kid: string, additionalData: Buffer, plaintext: string): string {
+  // A fresh random IV for every encryption: GCM's security collapses on an IV reused under
+  // one key (the "forbidden attack"), so the IV is never derived, counted or cached.
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(additionalData);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  return [
+    ENVELOPE_VERSION,
+    kid,
+    iv.toString('base64url'),
+    tag.toString('base64url'),
+    ciphertext.toString('base64url'),
+  ].join(':');
+}
+
+/** The plaintext, or undefined when the tag does not verify (never unauthenticated output). */
+function open(key: Buffer, parsed: ParsedEnvelope, additionalData: Buffer): string | undefined {
+  try {
+    const decipher = createDecipheriv(ALGORITHM, key, parsed.iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(additionalData);
+    decipher.setAuthTag(parsed.tag);
+    // final() throws when the tag does not verify.
+    return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function checkDataKey(key: Buffer): Buffer {
+  if (key.length !== FIELD_KEY_BYTES) throw new Error('A data key must be 32 bytes');
+  return key;
+}
+
+function rowAad(binding: RowBinding): Buffer {
+  if (!ROW_ID.test(binding.rowId)) throw new Error('Row binding needs a row id');
+  return Buffer.concat([aad(DATA_KEY_ID, binding), Buffer.from(`:${binding.rowId}`, 'utf8')]);
 }
 
 function aad(kid: string, binding: FieldBinding): Buffer {

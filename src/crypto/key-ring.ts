@@ -17,6 +17,8 @@ export class KeyRing {
   ) {
     for (const [id, key] of keys) {
       if (!KEY_ID_PATTERN.test(id)) throw new Error(`Invalid field-encryption key id`);
+      // "dk" marks envelopes under a record's own data key (FieldCipher.encryptWithDataKey).
+      if (id === 'dk') throw new Error('Field-encryption key id "dk" is reserved');
       if (key.length !== FIELD_KEY_BYTES)
         throw new Error(`Field-encryption key ${id} must be ${FIELD_KEY_BYTES} bytes`);
     }

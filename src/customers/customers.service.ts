@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, MoreThan, Repository } from 'typeorm';
+import { FindOptionsWhere, In, MoreThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { TransactionHost } from '../audit/transaction-host';
 import { Principal, seesAllOwners } from '../auth/principal';
@@ -9,6 +9,7 @@ import { BlindIndexService } from '../crypto/blind-index.service';
 import { ProblemException } from '../http/problem';
 import { decodeCursor, encodeCursor } from './customer-cursor';
 import { maskCustomer, masksCustomerData } from './customer-masking';
+import { CustomerFields, CustomerSealer } from './customer-sealer';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import {
   CustomerExportDto,
@@ -17,6 +18,7 @@ import {
 } from './dto/customer-response.dto';
 import { ListCustomersQueryDto } from './dto/list-customers.query.dto';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
+import { CustomerDataKey } from './entities/customer-data-key.entity';
 import { Customer } from './entities/customer.entity';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -34,6 +36,10 @@ export type CustomerExportSection = (principal: Principal, customerId: string) =
  * transaction (`audit.transaction`; a failed audit insert rolls the change back: 503). Inside it
  * every query goes through `repo`, the transaction's repository (docs/audit.md).
  * A 404 whose row exists under another owner is recorded as a denial (`notFoundFor`).
+ *
+ * Crypto-shredding: each customer has its own data key (CustomerSealer); the fields are sealed
+ * under it before the column transformer encrypts them under the key ring. The key row is
+ * created with the customer and deleted with it (erasure), in the same transaction.
  */
 @Injectable()
 export class CustomersService {
@@ -41,7 +47,9 @@ export class CustomersService {
 
   constructor(
     @InjectRepository(Customer) private readonly customers: Repository<Customer>,
+    @InjectRepository(CustomerDataKey) private readonly dataKeys: Repository<CustomerDataKey>,
     private readonly blindIndex: BlindIndexService,
+    private readonly sealer: CustomerSealer,
     private readonly audit: AuditService,
     private readonly tx: TransactionHost,
   ) {}
@@ -51,30 +59,45 @@ export class CustomersService {
     return this.tx.active ? this.tx.repository(Customer) : this.customers;
   }
 
+  /** The data-key repository of the current transaction (the plain one outside). */
+  private get keyRepo(): Repository<CustomerDataKey> {
+    return this.tx.active ? this.tx.repository(CustomerDataKey) : this.dataKeys;
+  }
+
   async create(principal: Principal, dto: CreateCustomerDto): Promise<CustomerResponseDto> {
     const now = new Date();
-    const customer = this.customers.create({
-      id: randomUUID(),
-      // The owner comes from the verified token, never from the body (the DTO has no ownerId).
-      ownerId: principal.ownerId,
+    const id = randomUUID();
+    const dataKey = this.sealer.newDataKey();
+    const fields: CustomerFields = {
       fullName: dto.fullName,
       email: dto.email,
-      emailIndex: this.blindIndex.email(dto.email),
       phone: dto.phone ?? null,
-      dateOfBirth: parseDate(dto.dateOfBirth),
+      dateOfBirth: dto.dateOfBirth ?? null,
       nationalId: dto.nationalId ?? null,
       address: dto.address ? { ...dto.address } : null,
+    };
+    const customer = this.customers.create({
+      id,
+      // The owner comes from the verified token, never from the body (the DTO has no ownerId).
+      ownerId: principal.ownerId,
+      ...this.sealer.seal(id, dataKey, fields),
+      emailIndex: this.blindIndex.email(dto.email),
       createdAt: now,
       updatedAt: now,
     });
     return this.audit.transaction(async () => {
       await this.repo.insert(customer);
+      await this.keyRepo.insert({
+        customerId: id,
+        wrappedKey: dataKey.toString('base64'),
+        createdAt: now,
+      });
       await this.audit.record({
         action: 'customers.create',
         resource: { type: 'customers', id: customer.id },
         details: { fields: providedFields(dto) },
       });
-      return this.present(principal, customer);
+      return this.present(principal, customer, fields);
     });
   }
 
@@ -101,8 +124,9 @@ export class CustomersService {
       .getMany();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const keys = await this.dataKeysOf(page.map((c) => c.id));
     return {
-      data: page.map((customer) => this.present(principal, customer)),
+      data: page.map((c) => this.present(principal, c, this.sealer.open(c, keys.get(c.id)))),
       nextCursor:
         rows.length > limit ? encodeCursor({ sort, createdAt: last.createdAt, id: last.id }) : null,
     };
@@ -113,7 +137,9 @@ export class CustomersService {
     id: string,
     action = 'customers.read',
   ): Promise<CustomerResponseDto> {
-    return this.present(principal, await this.load(principal, id, action));
+    const customer = await this.load(principal, id, action);
+    const keys = await this.dataKeysOf([customer.id]);
+    return this.present(principal, customer, this.sealer.open(customer, keys.get(customer.id)));
   }
 
   async update(
@@ -121,18 +147,24 @@ export class CustomersService {
     id: string,
     dto: UpdateCustomerDto,
   ): Promise<CustomerResponseDto> {
-    const changes: Partial<Customer> = { updatedAt: new Date() };
-    if (dto.fullName !== undefined) changes.fullName = dto.fullName;
-    if (dto.email !== undefined) {
-      changes.email = dto.email;
-      changes.emailIndex = this.blindIndex.email(dto.email);
-    }
-    if (dto.phone !== undefined) changes.phone = dto.phone;
-    if (dto.dateOfBirth !== undefined) changes.dateOfBirth = parseDate(dto.dateOfBirth);
-    if (dto.nationalId !== undefined) changes.nationalId = dto.nationalId;
-    if (dto.address !== undefined) changes.address = dto.address ? { ...dto.address } : null;
     return this.audit.transaction(async () => {
-      // Ownership is in the UPDATE's own WHERE: no window between a check and the write.
+      // Ownership-scoped read first (404 and the denial record as for a read), for the data key.
+      const current = await this.load(principal, id, 'customers.update');
+      const dataKey = (await this.dataKeysOf([current.id])).get(current.id);
+      if (!dataKey) return this.sealer.missingKey(current.id);
+      const changes: Partial<Customer> = {
+        ...this.sealer.seal(id, dataKey, {
+          fullName: dto.fullName,
+          email: dto.email,
+          phone: dto.phone,
+          dateOfBirth: dto.dateOfBirth,
+          nationalId: dto.nationalId,
+          address: dto.address === undefined ? undefined : dto.address ? { ...dto.address } : null,
+        }),
+        updatedAt: new Date(),
+      };
+      if (dto.email !== undefined) changes.emailIndex = this.blindIndex.email(dto.email);
+      // Ownership is in the UPDATE's own WHERE as well: no window between a check and the write.
       const result = await this.repo.update(this.visible(principal, id), changes);
       if (!result.affected) throw await this.notFoundFor(principal, id, 'customers.update');
       await this.audit.record({
@@ -145,8 +177,9 @@ export class CustomersService {
   }
 
   /**
-   * Erasure (GDPR art. 17): the row is deleted, not flagged. Payments keep only a pseudonymous
-   * reference (their foreign key is ON DELETE SET NULL).
+   * Erasure (GDPR art. 17): the row is deleted, not flagged, and its data key with it
+   * (ON DELETE CASCADE, same statement): copies of the row elsewhere no longer decrypt.
+   * Payments keep only a pseudonymous reference (their foreign key is ON DELETE SET NULL).
    */
   async remove(principal: Principal, id: string): Promise<void> {
     await this.audit.transaction(async () => {
@@ -185,14 +218,15 @@ export class CustomersService {
     let after: string | undefined;
     for (;;) {
       const batch = await this.customers.find({
-        select: { id: true, email: true, emailIndex: true },
         where: after === undefined ? {} : { id: MoreThan(after) },
         order: { id: 'ASC' },
         take: batchSize,
       });
       if (batch.length === 0) break;
+      const keys = await this.dataKeysOf(batch.map((c) => c.id));
       for (const customer of batch) {
-        const index = this.blindIndex.email(customer.email);
+        const { email } = this.sealer.open(customer, keys.get(customer.id));
+        const index = this.blindIndex.email(email);
         if (index === customer.emailIndex) continue;
         const result = await this.customers.update(
           { id: customer.id, emailIndex: customer.emailIndex },
@@ -237,15 +271,21 @@ export class CustomersService {
     return notFound();
   }
 
-  private present(principal: Principal, customer: Customer): CustomerResponseDto {
+  /** The data keys of these customers, unwrapped (the transformer decrypts `wrapped_key`). */
+  private async dataKeysOf(customerIds: string[]): Promise<Map<string, Buffer>> {
+    if (customerIds.length === 0) return new Map();
+    const rows = await this.keyRepo.findBy({ customerId: In(customerIds) });
+    return new Map(rows.map((r) => [r.customerId, Buffer.from(r.wrappedKey, 'base64')]));
+  }
+
+  private present(
+    principal: Principal,
+    customer: Customer,
+    fields: CustomerFields,
+  ): CustomerResponseDto {
     const view: CustomerResponseDto = {
       id: customer.id,
-      fullName: customer.fullName,
-      email: customer.email,
-      phone: customer.phone,
-      dateOfBirth: customer.dateOfBirth ? customer.dateOfBirth.toISOString().slice(0, 10) : null,
-      nationalId: customer.nationalId,
-      address: customer.address,
+      ...fields,
       createdAt: customer.createdAt.toISOString(),
       updatedAt: customer.updatedAt.toISOString(),
     };
@@ -258,10 +298,6 @@ function providedFields(dto: object): string[] {
   return Object.entries(dto)
     .filter(([, value]) => value !== undefined)
     .map(([key]) => key);
-}
-
-function parseDate(value: string | null | undefined): Date | null {
-  return value ? new Date(`${value}T00:00:00.000Z`) : null;
 }
 
 /** Identical for "does not exist" and "not yours" (no existence oracle). */

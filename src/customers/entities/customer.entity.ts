@@ -11,9 +11,11 @@ export interface CustomerAddress {
 }
 
 /**
- * A customer of a user. Every personal field is an `@EncryptedColumn` (AES-256-GCM, bound to
- * `customers.<column>`); the email also has a blind index for exact-match lookups. Never
- * returned to clients: the service maps it to CustomerResponseDto.
+ * A customer of a user, as stored. Every personal field is an `@EncryptedColumn` (AES-256-GCM
+ * under the key ring, bound to `customers.<column>`) whose value is itself sealed under the
+ * customer's own data key (CustomerSealer, crypto-shredding): these properties hold `v1:dk:`
+ * envelopes, never clear values. The email also has a blind index for exact-match lookups.
+ * Never returned to clients: the service opens it and maps it to CustomerResponseDto.
  */
 @Entity({ name: 'customers' })
 export class Customer {
@@ -37,15 +39,16 @@ export class Customer {
   @EncryptedColumn({ table: 'customers', column: 'phone', type: 'string', nullable: true })
   phone: string | null;
 
-  /** A calendar date, held as UTC midnight. */
-  @EncryptedColumn({ table: 'customers', column: 'date_of_birth', type: 'date', nullable: true })
-  dateOfBirth: Date | null;
+  /** Sealed YYYY-MM-DD. */
+  @EncryptedColumn({ table: 'customers', column: 'date_of_birth', type: 'string', nullable: true })
+  dateOfBirth: string | null;
 
   @EncryptedColumn({ table: 'customers', column: 'national_id', type: 'string', nullable: true })
   nationalId: string | null;
 
-  @EncryptedColumn({ table: 'customers', column: 'address', type: 'json', nullable: true })
-  address: CustomerAddress | null;
+  /** Sealed JSON of a CustomerAddress. */
+  @EncryptedColumn({ table: 'customers', column: 'address', type: 'string', nullable: true })
+  address: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

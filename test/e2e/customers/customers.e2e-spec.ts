@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bearer, createClientToken, loginAs, LoggedInUser } from '../../helpers/auth';
+import { FieldCipher } from '../../../src/crypto/field-cipher';
 import { startTestApp, TestApp } from '../../helpers/test-app';
 
 const ENCRYPTED_COLUMNS = [
@@ -490,6 +491,62 @@ describe('customers (e2e)', () => {
         .get(`/v1/customers/${id}`)
         .set(...bearer(alice.accessToken));
       expect(again.status).toBe(404);
+    });
+
+    it('should leave a restored copy of an erased customer unreadable (crypto-shredding)', async () => {
+      const owner = await loginAs(t, 'user');
+      const { id, body } = await create(t, owner.accessToken);
+      const [key] = await t.sql<{ wrapped_key: string }>(
+        'SELECT wrapped_key FROM customer_data_keys WHERE customer_id = $1',
+        [id],
+      );
+      expect(key.wrapped_key).toMatch(new RegExp(`^v1:${t.config.crypto.activeEncryptionKeyId}:`));
+      // A "backup" of the data taken before the erasure.
+      await t.sql(
+        `CREATE TABLE shred_backup_${id.slice(0, 8)} AS SELECT * FROM customers WHERE id = $1`,
+        [id],
+      );
+      const del = await request(t.url)
+        .delete(`/v1/customers/${id}`)
+        .set(...bearer(owner.accessToken));
+      expect(del.status).toBe(204);
+      expect(
+        await t.sql('SELECT 1 FROM customer_data_keys WHERE customer_id = $1', [id]),
+      ).toHaveLength(0);
+
+      // The data backup restored, with the live key table: the ring still opens the outer layer,
+      // but what is inside is sealed under a data key that no longer exists.
+      await t.sql(`INSERT INTO customers SELECT * FROM shred_backup_${id.slice(0, 8)}`);
+      const [restored] = await t.sql<{ national_id: string }>(
+        'SELECT national_id FROM customers WHERE id = $1',
+        [id],
+      );
+      const inner = t.app
+        .get(FieldCipher)
+        .decrypt(restored.national_id, { table: 'customers', column: 'national_id' });
+      expect(inner).toMatch(/^v1:dk:/);
+      expect(inner).not.toContain(body.nationalId);
+      const res = await request(t.url)
+        .get(`/v1/customers/${id}`)
+        .set(...bearer(owner.accessToken));
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(res.body)).not.toContain(body.nationalId);
+      await t.sql('DELETE FROM customers WHERE id = $1', [id]);
+    });
+
+    it("should not decrypt a value copied from another customer's row (row-bound data key)", async () => {
+      const owner = await loginAs(t, 'user');
+      const a = await create(t, owner.accessToken);
+      const b = await create(t, owner.accessToken);
+      await t.sql(
+        'UPDATE customers SET national_id = (SELECT national_id FROM customers WHERE id = $1) WHERE id = $2',
+        [a.id, b.id],
+      );
+      const res = await request(t.url)
+        .get(`/v1/customers/${b.id}`)
+        .set(...bearer(owner.accessToken));
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(res.body)).not.toContain(a.body.nationalId);
     });
 
     it('should export everything held about the customer as JSON', async () => {

@@ -103,6 +103,8 @@ describe('keys:rotate (e2e)', () => {
       ).resolves.toBe(0);
       expect(io.lines.filter((l) => /customers: batch of/.test(l))).toHaveLength(3);
       expect(io.lines).toContain(`customers.full_name: 8, 1, 7, 0, 0, 0`);
+      // The customers' own data keys are re-wrapped too (crypto-shredding keys).
+      expect(io.lines).toContain(`customer_data_keys.wrapped_key: 8, 1, 7, 0, 0, 0`);
       expect(io.lines.join('\n')).toMatch(/older keys may now be removed/);
       expect(await keyIds(after.sql)).toEqual({ k_2: total + 2 });
       const raw = await after.sql<Record<string, string | null>>('SELECT * FROM customers');
