@@ -360,3 +360,58 @@ function moved(
 ): number {
   return value(after, name, labels) - value(before, name, labels);
 }
+
+describe('429s counted by limiter tier (e2e)', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('should count refusals of the route, principal and payment-velocity limits by tier', async () => {
+    t = await startTestApp({
+      env: {
+        RATE_LIMIT_REGISTER_LIMIT: '2',
+        RATE_LIMIT_PRINCIPAL_LIMIT: '3',
+        PAYMENT_VELOCITY_MAX_COUNT: '1',
+      },
+    });
+    const before = await scrape(t);
+    const register = () =>
+      request(t.url)
+        .post('/v1/auth/register')
+        .send({ email: `tier-${randomUUID()}@example.test`, password: 'a-long-enough-password-1' });
+    await register().expect(202);
+    await register().expect(202);
+    await register().expect(429);
+
+    const user = await loginAs(t);
+    for (let i = 0; i < 3; i++)
+      await request(t.url)
+        .get('/v1/auth/me')
+        .set(...bearer(user.accessToken))
+        .expect(200);
+    await request(t.url)
+      .get('/v1/auth/me')
+      .set(...bearer(user.accessToken))
+      .expect(429);
+
+    const owner = await merchant(t); // one principal hit (the customer)
+    await createPayment(t, owner.accessToken, paymentBody(owner.customerId)).expect(201);
+    await createPayment(t, owner.accessToken, paymentBody(owner.customerId)).expect(429);
+
+    const after = await scrape(t);
+    expect(moved(before, after, 'security_rate_limited_total', { tier: 'route' })).toBe(1);
+    expect(moved(before, after, 'security_rate_limited_total', { tier: 'principal' })).toBe(1);
+    expect(moved(before, after, 'security_rate_limited_total', { tier: 'velocity' })).toBe(1);
+  });
+
+  it('should count refusals of the per-address limit as tier address', async () => {
+    t = await startTestApp({ env: { RATE_LIMIT_ADDRESS_LIMIT: '3' } });
+    // The scrapes go to the metrics listener, which no limiter sees.
+    const moved = await delta(t, 'security_rate_limited_total', { tier: 'address' }, async () => {
+      for (let i = 0; i < 3; i++) await request(t.url).get('/health/live').expect(200);
+      await request(t.url).get('/health/live').expect(429);
+    });
+    expect(moved).toBe(1);
+  });
+});
