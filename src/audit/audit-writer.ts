@@ -1,5 +1,6 @@
 import {
   BeforeApplicationShutdown,
+  OnApplicationBootstrap,
   Inject,
   Injectable,
   Logger,
@@ -12,6 +13,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SecurityEvents } from '../monitoring/security-events.service';
 import type { AuditRow } from './audit-entry';
 import { batchParams, INSERT_BATCH_SQL } from './audit-rows';
+import { RateLimitedCoalescer } from './rate-limited-coalescer';
 import { AuditSealer } from './audit-sealer';
 
 /** A batch is written at 100 rows or 10 ms after its first row, whichever comes first. */
@@ -29,11 +31,15 @@ const MAX_PENDING = 50_000;
  * a direct connection if the pool is already closed).
  */
 @Injectable()
-export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class AuditWriter
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(AuditWriter.name);
   private queue: AuditRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
+  private readonly rateLimited = new RateLimitedCoalescer();
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -41,6 +47,17 @@ export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShut
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly securityEvents?: SecurityEvents,
   ) {}
+
+  onApplicationBootstrap(): void {
+    // Closes the 429 windows that saw no further request, writing their summaries.
+    this.sweep = setInterval(() => this.rateLimited.expire().forEach((r) => this.enqueue(r)), 1000);
+    this.sweep.unref();
+  }
+
+  /** A 429: coalesced per client address and action (rate-limited-coalescer.ts). */
+  enqueueRateLimited(row: AuditRow): void {
+    for (const admitted of this.rateLimited.admit(row)) this.enqueue(admitted);
+  }
 
   enqueue(row: AuditRow): void {
     this.queue.push(row);
@@ -61,6 +78,8 @@ export class AuditWriter implements BeforeApplicationShutdown, OnApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
+    this.queue.push(...this.rateLimited.drain());
     await this.flush();
     await this.sealer.sealNow();
     // No timer may fire while the pool closes; rows written from here on are linked by the next

@@ -153,27 +153,27 @@ export class AuditService {
     const read = state?.sensitiveRead === true && status < 400;
     if (!mutation && !denied && !read && !state?.action) return;
     const outcome = denied ? 'denied' : status >= 400 ? 'error' : (state?.outcome ?? 'success');
-    this.writer.enqueue(
-      this.buildRow(
-        {
-          action: state?.action ?? actionOf(request),
-          resource: state?.resource ?? resourceOf(request),
-          actor: state?.actor,
-          details: {
-            ...(mutation ? { fields: fieldNames(request.body) } : {}),
-            ...(request.routeOptions?.url
-              ? { route: `${request.method} ${request.routeOptions.url}` }
-              : { path: request.url.split('?')[0] }),
-            ...(status === 401 && request.headers.authorization !== undefined
-              ? { credentialsPresented: true }
-              : {}),
-            ...state?.details,
-          },
+    const row = this.buildRow(
+      {
+        action: state?.action ?? actionOf(request),
+        resource: state?.resource ?? resourceOf(request),
+        actor: state?.actor,
+        details: {
+          ...(mutation ? { fields: fieldNames(request.body) } : {}),
+          ...(request.routeOptions?.url
+            ? { route: `${request.method} ${request.routeOptions.url}` }
+            : { path: request.url.split('?')[0] }),
+          ...(status === 401 && request.headers.authorization !== undefined
+            ? { credentialsPresented: true }
+            : {}),
+          ...state?.details,
         },
-        request,
-        { outcome, status },
-      ),
+      },
+      request,
+      { outcome, status },
     );
+    if (status === 429) this.writer.enqueueRateLimited(row);
+    else this.writer.enqueue(row);
   }
 
   /** For tests and shutdown: waits until queued entries are written and sealed. */

@@ -278,4 +278,17 @@ describe('audit capture of rate-limited requests (e2e)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ outcome: 'denied', status: 429, actor_type: 'anonymous' });
   });
+
+  it('should coalesce a flood of 429s from one address into one entry per window', async () => {
+    const flood = await Promise.all(
+      Array.from({ length: 20 }, () => request(t.url).get('/v1/audit-logs')),
+    );
+    expect(flood.every((r) => r.status === 429)).toBe(true);
+    await t.app.get(AuditService).flush();
+    const [{ count }] = await t.sql<{ count: string }>(
+      'SELECT count(*) FROM audit_log WHERE status = 429',
+    );
+    // The first 429 of the window was written; the flood waits as one summary (unit spec).
+    expect(Number(count)).toBe(1);
+  });
 });
