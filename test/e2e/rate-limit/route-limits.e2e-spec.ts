@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bearer, createUser, loginAs, randomEmail, randomPassword } from '../../helpers/auth';
+import { ROUTE_LIMITS } from '../../../src/rate-limit/route-limits';
 import { TestApp } from '../../helpers/test-app';
 import { startRateLimitedApp } from './rate-limit-test-app';
 
@@ -14,6 +15,7 @@ describe('route limits (e2e)', () => {
       RATE_LIMIT_REGISTER_WINDOW_SECONDS: '600',
       RATE_LIMIT_REFRESH_LIMIT: '2',
       RATE_LIMIT_PAYMENT_CREATE_LIMIT: '2',
+      RATE_LIMIT_OAUTH_TOKEN_LIMIT: '2',
     });
   });
   afterAll(async () => {
@@ -86,5 +88,33 @@ describe('route limits (e2e)', () => {
       .set(...bearer(alice.accessToken))
       .set('X-Forwarded-For', '198.51.100.50')
       .expect(200);
+  });
+
+  it('should limit the OAuth token endpoint per address', async () => {
+    const token = () =>
+      request(t.url)
+        .post('/v1/oauth/token')
+        .set('X-Forwarded-For', '198.51.100.60')
+        .auth('no-such-client', 'no-such-secret')
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+    await token().expect(401);
+    await token().expect(401);
+    const refused = await token().expect(429);
+    expect(refused.headers['ratelimit-policy']).toContain('"oauth-token";q=2;w=60');
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+  });
+
+  it('should list only routes that exist (a renamed route must not silently lose its limit)', async () => {
+    const fastify = t.app.getHttpAdapter().getInstance();
+    for (const [url, methods] of Object.entries(ROUTE_LIMITS)) {
+      for (const method of Object.keys(methods)) {
+        expect({ method, url, exists: fastify.hasRoute({ method, url }) }).toEqual({
+          method,
+          url,
+          exists: true,
+        });
+      }
+    }
   });
 });
