@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller';
 import { AuthEventsService } from './auth-events.service';
+import { AuthMaintenanceService } from './auth-maintenance.service';
 import { AuthMonitoringListener } from './auth-monitoring.listener';
 import { IncidentResponseService } from './incident-response.service';
 import { AuthService } from './auth.service';
@@ -35,6 +36,7 @@ import { UsersRepository } from './users/users.repository';
   providers: [
     AuthService,
     AuthEventsService,
+    AuthMaintenanceService,
     AuthMonitoringListener,
     IncidentResponseService,
     AccessTokenService,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { AuthEvent, AuthEventsService } from '../../../src/auth/auth-events.service';
+import { AuthMaintenanceService } from '../../../src/auth/auth-maintenance.service';
 import { createUser, login, loginAs } from '../../helpers/auth';
 import { startTestApp, TestApp } from '../../helpers/test-app';
 
@@ -153,5 +154,27 @@ describe('sessions: refresh rotation, reuse detection, logout, lifetimes (e2e)',
       .post('/v1/auth/refresh')
       .send({ refresh_token: u.refreshToken, user_id: u.userId })
       .expect(400);
+  });
+
+  it('should purge sessions dead for more than the retention, with their spent tokens, and keep live ones', async () => {
+    const dead = await loginAs(t);
+    const live = await loginAs(t);
+    await refresh(dead.refreshToken).expect(200); // leaves a spent-token row
+    await t.sql(
+      `UPDATE auth_sessions SET revoked_at = now() - interval '8 days' WHERE user_id = $1`,
+      [dead.userId],
+    );
+    const spentHash = createHash('sha256').update(dead.refreshToken).digest();
+    const spentRow = 'SELECT 1 FROM auth_spent_refresh_tokens WHERE token_hash = $1';
+    expect(await t.sql(spentRow, [spentHash])).toHaveLength(1);
+    const purged = await t.app.get(AuthMaintenanceService).purge();
+    expect(purged.sessions).toBeGreaterThanOrEqual(1);
+    const left = await t.sql<{ user_id: string }>(
+      'SELECT user_id FROM auth_sessions WHERE user_id = ANY($1)',
+      [[dead.userId, live.userId]],
+    );
+    expect(left.map((r) => r.user_id)).toEqual([live.userId]);
+    expect(await t.sql(spentRow, [spentHash])).toHaveLength(0);
+    await me(live.accessToken).expect(200);
   });
 });
