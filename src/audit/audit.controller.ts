@@ -1,9 +1,16 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { Authorize } from '../auth/decorators/authorize.decorator';
-import type { AuditEntryView } from './audit-entry';
-import { AuditQueryService, VerifyResult } from './audit-query.service';
+import { AuditQueryService } from './audit-query.service';
 import { AuditedRead } from './audited-read.decorator';
+import { AuditLogPageDto, AuditVerifyDto } from './dto/audit-log-response.dto';
 import { ListAuditLogsQueryDto } from './dto/list-audit-logs.query.dto';
 
 /**
@@ -11,7 +18,9 @@ import { ListAuditLogsQueryDto } from './dto/list-audit-logs.query.dto';
  * database refuses it anyway). Admin and auditor only; every read is itself audited.
  */
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse({ description: 'No valid bearer token (recorded as denied)' })
+@ApiForbiddenResponse({ description: 'Not admin or auditor (recorded as denied)' })
 @Authorize({ roles: ['admin', 'auditor'] })
 @Controller({ path: 'audit-logs', version: '1' })
 export class AuditController {
@@ -20,17 +29,16 @@ export class AuditController {
   @Get()
   @AuditedRead('audit_logs.list')
   @ApiOperation({ summary: 'Audit entries, newest first, with filters and cursor pagination' })
-  list(
-    @Query() query: ListAuditLogsQueryDto,
-  ): Promise<{ data: AuditEntryView[]; nextCursor: string | null }> {
+  @ApiOkResponse({ type: AuditLogPageDto })
+  list(@Query() query: ListAuditLogsQueryDto): Promise<AuditLogPageDto> {
     return this.query.list(query);
   }
 
   @Get('verify')
   @AuditedRead('audit_logs.verify')
   @ApiOperation({ summary: 'Recompute the hash chain; names the first entry that fails' })
-  @ApiOkResponse({ description: '{ valid, checked, firstInvalidId? }' })
-  async verify(): Promise<VerifyResult> {
+  @ApiOkResponse({ type: AuditVerifyDto })
+  async verify(): Promise<AuditVerifyDto> {
     const { valid, checked, firstInvalidId } = await this.query.verify();
     return { valid, checked, ...(firstInvalidId ? { firstInvalidId } : {}) };
   }

@@ -245,6 +245,16 @@ describe('audit capture of denials, auth events and reads (e2e)', () => {
     }
   });
 
+  it('should document both audit routes in the OpenAPI document', async () => {
+    const doc = (await request(t.url).get('/docs-json').expect(200)).body;
+    const list = doc.paths['/v1/audit-logs'].get;
+    expect(list.responses['200'].content['application/json'].schema.$ref).toMatch(
+      /AuditLogPageDto$/,
+    );
+    expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(['401', '403']));
+    expect(doc.paths['/v1/audit-logs/verify'].get.responses['200']).toBeDefined();
+  });
+
   it('should hold no password, token or canary secret in any audit row', async () => {
     await audit.flush();
     const dump = JSON.stringify(await t.sql('SELECT * FROM audit_log'));
