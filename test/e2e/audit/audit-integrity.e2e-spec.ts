@@ -158,6 +158,30 @@ describe('audit log integrity (e2e)', () => {
     expect(Number(count)).toBe(200);
   });
 
+  it('should keep one valid chain when two app instances write and seal at once', async () => {
+    const second = await startTestApp({ db: t.db, extraModules: [AuditProbeModule] });
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          request(i % 2 === 0 ? t.url : second.url)
+            .post('/v1/test-only/audit-probe')
+            .send({ name: `two-instances-${i}` }),
+        ),
+      );
+      expect(responses.every((r) => r.status === 201)).toBe(true);
+      await Promise.all([audit.flush(), second.app.get(AuditService).flush()]);
+    } finally {
+      await second.close();
+    }
+    const result = await t.app.get(AuditQueryService).verify();
+    expect(result.valid).toBe(true);
+    const [{ linked }] = await t.sql<{ linked: string }>(
+      `SELECT count(*) AS linked FROM audit_chain c JOIN audit_log l ON l.seq = c.seq
+        WHERE l.details->>'name' LIKE 'two-instances-%'`,
+    );
+    expect(Number(linked)).toBe(100);
+  });
+
   it('should name an entry slipped in by the owner with the queue trigger disabled', async () => {
     await audit.flush();
     const id = '00000000-0000-4000-8000-00000000beef';
