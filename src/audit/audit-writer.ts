@@ -123,6 +123,21 @@ export class AuditWriter
       this.sealer.kick();
     } catch (error) {
       this.securityEvents?.record('audit.write_failed', {}); // docs/monitoring.md
+      // A row the database refuses as data (SQLSTATE classes 22 and 23) must not hold the
+      // others hostage: write them one by one and drop only the refused ones, loudly.
+      const failure = error as { code?: unknown; driverError?: { code?: unknown } };
+      const code = failure.code ?? failure.driverError?.code;
+      if (batch.length > 1 && typeof code === 'string' && /^2[23]/.test(code)) {
+        for (const row of batch) await this.write([row]);
+        return;
+      }
+      if (batch.length === 1 && typeof code === 'string' && /^2[23]/.test(code)) {
+        this.logger.fatal(
+          { err: error, action: batch[0].action },
+          'Audit row refused by the database',
+        );
+        return;
+      }
       // Keep the rows for the next batch rather than lose them; bounded so that a long outage
       // cannot exhaust memory (the loss is then logged, with the count, for the operator).
       if (this.queue.length + batch.length <= MAX_PENDING) {

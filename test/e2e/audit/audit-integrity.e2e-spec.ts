@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { AuditService } from '../../../src/audit/audit.service';
 import { AuditQueryService } from '../../../src/audit/audit-query.service';
+import type { AuditRow } from '../../../src/audit/audit-entry';
+import { AuditWriter } from '../../../src/audit/audit-writer';
 import { startTestApp, TestApp } from '../../helpers/test-app';
 import { AuditProbeModule, PROBE_TABLE_SQL } from './audit-probe.module';
 
@@ -156,6 +159,31 @@ describe('audit log integrity (e2e)', () => {
       "SELECT count(*) FROM audit_log WHERE action = 'probes.create' AND details->>'name' LIKE 'concurrent-%'",
     );
     expect(Number(count)).toBe(200);
+  });
+
+  it('should write the good rows of a batch that holds a row the database refuses', async () => {
+    const writer = t.app.get(AuditWriter);
+    const row = (n: number, actorType: string): AuditRow => ({
+      id: randomUUID(),
+      at: new Date(),
+      requestId: null,
+      actor: { type: actorType as AuditRow['actor']['type'], id: null },
+      action: `probes.batch_${n}`,
+      resource: { type: null, id: null },
+      outcome: 'denied',
+      status: 401,
+      ip: null,
+      userAgent: null,
+      details: {},
+    });
+    writer.enqueue(row(1, 'anonymous'));
+    writer.enqueue(row(2, 'robot')); // violates the actor_type CHECK
+    writer.enqueue(row(3, 'anonymous'));
+    await audit.flush();
+    const written = await t.sql<{ action: string }>(
+      "SELECT action FROM audit_log WHERE action LIKE 'probes.batch_%' ORDER BY action",
+    );
+    expect(written.map((r) => r.action)).toEqual(['probes.batch_1', 'probes.batch_3']);
   });
 
   it('should keep one valid chain when two app instances write and seal at once', async () => {
