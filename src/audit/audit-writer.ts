@@ -21,6 +21,8 @@ export const AUDIT_BATCH_SIZE = 100;
 export const AUDIT_FLUSH_MS = 10;
 /** Rows kept for a retry while the database is unreachable; beyond that, loss is logged loudly. */
 const MAX_PENDING = 50_000;
+/** Batches written at once: the audit never takes more than this many pool connections. */
+const MAX_IN_FLIGHT = 2;
 
 /**
  * The asynchronous path, for entries that are not part of a business transaction: denials
@@ -100,8 +102,18 @@ export class AuditWriter
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      if (this.inFlight.size >= MAX_IN_FLIGHT) {
+        // Requests keep the pool; the queue waits (a finishing batch reschedules it).
+        this.flushSoon(AUDIT_FLUSH_MS);
+        return;
+      }
       const batch = this.queue.splice(0, AUDIT_BATCH_SIZE);
-      if (batch.length > 0) void this.track(this.write(batch));
+      if (batch.length > 0)
+        this.track(this.write(batch))
+          .then(() => {
+            if (this.queue.length > 0) this.flushSoon(0);
+          })
+          .catch(() => undefined); // `write` has logged it
       if (this.queue.length > 0) this.flushSoon(0);
     }, delayMs);
     this.timer.unref();
@@ -109,7 +121,7 @@ export class AuditWriter
 
   private track(promise: Promise<void>): Promise<void> {
     this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
+    promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     return promise;
   }
 
