@@ -81,6 +81,26 @@ describe('REDACT_PATHS', () => {
     expect(out).toContain('"amount":1200');
   });
 
+  it("should censor the bound values and row detail of a failed query's error", () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('value too long for type character(4)'), {
+      query: 'INSERT INTO "payments"("card_last4") VALUES ($1)',
+      parameters: ['visa', SECRETS.pan],
+      code: '22001',
+      driverError: {
+        detail: `Failing row contains (visa, ${SECRETS.pan}).`,
+        parameters: [SECRETS.pan],
+      },
+      detail: `Failing row contains (visa, ${SECRETS.pan}).`,
+    });
+    logger.error({ err: error }, 'Unhandled error');
+    logger.error({ error }, 'Unhandled error');
+    const out = lines();
+    expect(out).not.toContain(SECRETS.pan);
+    expect(out).toContain('22001');
+    expect(out).toContain('INSERT INTO');
+  });
+
   it('should keep the line valid JSON and leave ordinary fields alone', () => {
     const { logger, lines } = capture();
     logger.info({ requestId: 'r-1', res: { statusCode: 201 }, password: SECRETS.password });

@@ -30,6 +30,18 @@ const SENSITIVE_FIELDS = [
   'address',
 ];
 
+/**
+ * A failed query's error carries the statement's bound values (TypeORM
+ * `QueryFailedError.parameters`), and PostgreSQL's `detail` repeats row values ("Failing row
+ * contains (...)", "Key (email)=(...) already exists"): whatever the row held, card data and
+ * personal data included. The SQL text, the error code and the constraint name stay, which is
+ * what a diagnosis needs. Found by test/security/api10-unsafe-consumption.e2e-spec.ts (a
+ * processor answer that does not fit its column put the full card number in the error log).
+ */
+const ERROR_VALUE_PATHS = ['err', 'error'].flatMap((key) =>
+  ['parameters', 'detail'].flatMap((field) => [`${key}.${field}`, `${key}.driverError.${field}`]),
+);
+
 export const REDACT_PATHS: string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -40,6 +52,7 @@ export const REDACT_PATHS: string[] = [
   ...SENSITIVE_FIELDS.map((field) => field),
   ...SENSITIVE_FIELDS.map((field) => `*.${field}`),
   ...SENSITIVE_FIELDS.map((field) => `*.*.${field}`),
+  ...ERROR_VALUE_PATHS,
 ];
 
 export const REDACTION_CENSOR = '[REDACTED]';
