@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { GENESIS_HASH } from './audit-query.service';
+import { GENESIS_HASH, VerifyResult } from './audit-query.service';
 
 export interface ArchiveResult {
   removed: number;
@@ -15,6 +16,13 @@ export interface ArchiveResult {
 }
 
 const PAGE = 5000;
+
+interface ArchivedLink {
+  id: string;
+  chain_pos: string;
+  prev_hash: string;
+  hash: string;
+}
 
 /**
  * Retention (docs/audit.md "Retention"): entries older than N days are written to a JSON Lines
@@ -27,7 +35,64 @@ const PAGE = 5000;
 export class AuditRetentionService {
   private readonly logger = new Logger(AuditRetentionService.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Verifies an archive written by `archive()` on its own: from the anchor on its first line,
+   * each entry must sit at the next position, carry the previous hash and hash (with the same
+   * database function as the live chain) to its stored hash. Also says whether an anchor of
+   * this database records the file's SHA-256 (`anchored`), i.e. the file is the one removed.
+   */
+  async verifyArchive(file: string): Promise<VerifyResult & { anchored: boolean }> {
+    const text = await readFile(file, 'utf8');
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    const [header, ...lines] = text.trimEnd().split('\n');
+    const anchor = (JSON.parse(header) as { anchor: { throughPos: string; lastHash: string } })
+      .anchor;
+    let expectedPos = BigInt(anchor.throughPos) + 1n;
+    let expectedPrev = anchor.lastHash;
+    let checked = 0;
+    for (let i = 0; i < lines.length; i += 500) {
+      const rows = lines
+        .slice(i, i + 500)
+        .map((line) => JSON.parse(line) as Record<string, unknown> & ArchivedLink);
+      const recomputed = await this.dataSource.query<{ hash: string }[]>(
+        `SELECT audit_entry_hash(p, pos, jsonb_populate_record(NULL::audit_log, r)) AS hash
+           FROM unnest($1::text[], $2::bigint[], $3::jsonb[]) WITH ORDINALITY AS t(p, pos, r, i)
+          ORDER BY i`,
+        [
+          rows.map((r) => r.prev_hash),
+          rows.map((r) => r.chain_pos),
+          rows.map((r) => JSON.stringify(r)),
+        ],
+      );
+      for (const [j, row] of rows.entries()) {
+        if (
+          BigInt(row.chain_pos) !== expectedPos ||
+          row.prev_hash !== expectedPrev ||
+          recomputed[j].hash !== row.hash
+        ) {
+          return { valid: false, checked, firstInvalidId: row.id, anchored: false };
+        }
+        checked++;
+        expectedPos++;
+        expectedPrev = row.hash;
+      }
+    }
+    const anchors = await this.dataSource.query<{ last_hash: string }[]>(
+      'SELECT last_hash FROM audit_anchor WHERE archive_sha256 = $1',
+      [sha256],
+    );
+    return {
+      valid: true,
+      checked,
+      headHash: expectedPrev,
+      anchored: anchors.length > 0 && anchors[0].last_hash === expectedPrev,
+    };
+  }
 
   async archive(options: {
     olderThanDays: number;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -71,6 +71,25 @@ describe('audit retention and CLI (e2e)', () => {
     const verifyIo = captureIo();
     expect(await auditVerifyCommand.run(t.app, parseArgs([]), verifyIo)).toBe(0);
     expect(verifyIo.lines[0]).toMatch(/Audit chain valid: [1-9]\d* entries/);
+  });
+
+  it('should verify an archive on its own, and name an entry changed in it', async () => {
+    const [file] = await readdir(dir);
+    const io = captureIo();
+    expect(await auditVerifyCommand.run(t.app, parseArgs(['--archive', join(dir, file)]), io)).toBe(
+      0,
+    );
+    expect(io.lines[0]).toMatch(/Archive valid: 5 entries.*recorded by an anchor/);
+
+    const lines = (await readFile(join(dir, file), 'utf8')).trimEnd().split('\n');
+    const victim = JSON.parse(lines[3]) as { id: string; action: string };
+    lines[3] = JSON.stringify({ ...victim, action: 'test.rewritten' });
+    const forged = join(dir, 'forged.jsonl.txt');
+    await writeFile(forged, `${lines.join('\n')}\n`);
+    const bad = captureIo();
+    expect(await auditVerifyCommand.run(t.app, parseArgs(['--archive', forged]), bad)).toBe(1);
+    expect(bad.lines.join('\n')).toContain(victim.id);
+    await unlink(forged);
   });
 
   it('should only ever remove a prefix of the chain', async () => {
