@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { parseFormBody } from './form-body.parser';
 import { parseJsonBody } from './json-body.parser';
-import { ProblemException } from './problem';
+import { ProblemException, problemType } from './problem';
 
 /** Route config flag (`@RouteConfig({ [FORM_BODY]: true })`): the route takes form bodies. */
 export const FORM_BODY = 'formBody';
@@ -45,7 +45,43 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     return503OnClosing: true,
     logger: false,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: answerRouterError,
   });
+}
+
+/**
+ * Errors the router raises before any hook, filter or Nest code runs: a path that is not valid
+ * percent-encoding (`/v1/customers/%ZZ`) or a parameter longer than `maxParamLength`. Fastify's
+ * default answers them with its own JSON (found by the fuzzer, test/fuzz); the contract wants
+ * an RFC 9457 problem like every other error, with the same headers (no hook runs here).
+ */
+function answerRouterError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply
+    .status(tooLong ? 414 : 400)
+    .headers({
+      'x-request-id': String(request.id),
+      'content-security-policy': API_CSP,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+    })
+    .type('application/problem+json')
+    .send({
+      type: problemType(tooLong ? 'uri-too-long' : 'bad-request'),
+      title: tooLong ? 'URI Too Long' : 'Bad Request',
+      status: tooLong ? 414 : 400,
+      detail: tooLong
+        ? 'A path segment is longer than allowed.'
+        : 'The path is not valid percent-encoding.',
+      requestId: String(request.id),
+    });
 }
 
 /**
