@@ -45,14 +45,32 @@ export class OAuthClientsRepository {
     return toRecord(rows[0]);
   }
 
-  /** The owner's clients, newest first. Ownership is in the query (OWASP API1). */
-  async listByOwner(ownerId: string): Promise<OAuthClientRecord[]> {
-    const rows: ClientRow[] = await this.db.query(
-      `SELECT id, owner_id, name, scopes, created_at FROM oauth_clients
-        WHERE owner_id = $1 ORDER BY created_at DESC, id`,
-      [ownerId],
+  /**
+   * One page of the owner's clients, newest first, keyset-paginated on (created_at in
+   * microseconds, id). Ownership is in the query (OWASP API1).
+   */
+  async listByOwner(
+    ownerId: string,
+    limit: number,
+    after?: { createdUs: string; id: string },
+  ): Promise<{ clients: OAuthClientRecord[]; next?: { createdUs: string; id: string } }> {
+    const rows: (ClientRow & { created_us: string })[] = await this.db.query(
+      `SELECT id, owner_id, name, scopes, created_at,
+              ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
+         FROM oauth_clients
+        WHERE owner_id = $1
+          AND ($2::bigint IS NULL
+               OR ((extract(epoch FROM created_at) * 1000000)::bigint, id) < ($2::bigint, $3::uuid))
+        ORDER BY created_at DESC, id DESC
+        LIMIT $4`,
+      [ownerId, after?.createdUs ?? null, after?.id ?? null, limit + 1],
     );
-    return rows.map(toRecord);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      clients: page.map(toRecord),
+      next: rows.length > limit && last ? { createdUs: last.created_us, id: last.id } : undefined,
+    };
   }
 
   /** Deletes a client of this owner; its revoked-token rows go with it (cascade). */

@@ -8,6 +8,7 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Req,
   UseFilters,
 } from '@nestjs/common';
@@ -20,10 +21,11 @@ import { Public } from '../decorators/public.decorator';
 import type { Principal } from '../principal';
 import { requestMetaOf } from '../request-meta';
 import {
-  ClientDto,
+  ClientListDto,
   ClientTokenDto,
   CreateClientDto,
   CreatedClientDto,
+  ListClientsQueryDto,
 } from './dto/create-client.dto';
 import { OAuthError, OAuthErrorFilter } from './oauth-error';
 import { ClientCredentials, OAuthService } from './oauth.service';
@@ -52,9 +54,12 @@ export class OAuthController {
   @Get('clients')
   @ApiBearerAuth()
   @ApiOperation({ summary: "The caller's OAuth clients (never their secrets)" })
-  @ApiResponse({ status: 200, type: [ClientDto] })
-  async list(@CurrentPrincipal() principal: Principal): Promise<{ data: ClientDto[] }> {
-    return { data: await this.oauth.listClients(principal) };
+  @ApiResponse({ status: 200, type: ClientListDto })
+  async list(
+    @Query() query: ListClientsQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ClientListDto> {
+    return this.oauth.listClients(principal, query.limit, query.cursor);
   }
 
   @Authorize({ roles: ['user'], principals: ['user'] })

@@ -67,8 +67,20 @@ export class OAuthService {
     return { ...view(client), client_secret: secret };
   }
 
-  async listClients(owner: Principal): Promise<ClientView[]> {
-    return (await this.clients.listByOwner(owner.ownerId)).map(view);
+  /** The owner's clients, one page at a time (`nextCursor` is opaque to clients). */
+  async listClients(
+    owner: Principal,
+    limit = 20,
+    cursor?: string,
+  ): Promise<{ data: ClientView[]; nextCursor: string | null }> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const page = await this.clients.listByOwner(owner.ownerId, limit, after);
+    return {
+      data: page.clients.map(view),
+      nextCursor: page.next
+        ? Buffer.from(`${page.next.createdUs}.${page.next.id}`).toString('base64url')
+        : null,
+    };
   }
 
   /** 404 alike for a client that does not exist and one of another user (contract). */
@@ -179,6 +191,18 @@ export class OAuthService {
   private hashSecret(secret: string): Buffer {
     return createHmac('sha256', this.config.auth.clientSecretKey).update(secret, 'utf8').digest();
   }
+}
+
+function decodeCursor(cursor: string): { createdUs: string; id: string } {
+  const [createdUs, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  if (!createdUs || !/^[0-9]{1,20}$/.test(createdUs) || !id || !isUuid(id))
+    throw new ProblemException(400, {
+      slug: 'validation-error',
+      title: 'Validation Failed',
+      detail: 'The request has invalid or unexpected fields.',
+      errors: [{ field: 'cursor', message: 'cursor is not valid' }],
+    });
+  return { createdUs, id };
 }
 
 function view(client: OAuthClientRecord): ClientView {

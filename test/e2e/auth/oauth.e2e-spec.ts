@@ -249,4 +249,48 @@ describe('OAuth 2.0 clients, client credentials and revocation (e2e)', () => {
       .send({ name: 'x', scopes: ['customers:read'], owner_id: owner.userId })
       .expect(400);
   });
+
+  it('should page the client list with limit and an opaque cursor, and refuse bad limits', async () => {
+    const owner = await loginAs(t, 'user');
+    const auth = ['Authorization', `Bearer ${owner.accessToken}`] as const;
+    for (let i = 0; i < 5; i++)
+      await request(t.url)
+        .post('/v1/oauth/clients')
+        .set(...auth)
+        .send({ name: `c${i}`, scopes: ['customers:read'] })
+        .expect(201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: request.Response = await request(t.url)
+        .get('/v1/oauth/clients')
+        .query(cursor ? { limit: 2, cursor } : { limit: 2 })
+        .set(...auth)
+        .expect(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data.map((c: { name: string }) => c.name));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(['c4', 'c3', 'c2', 'c1', 'c0']);
+    for (const bad of ['0', '101', 'abc', '5.0'])
+      await request(t.url)
+        .get(`/v1/oauth/clients?limit=${bad}`)
+        .set(...auth)
+        .expect(400);
+    await request(t.url)
+      .get('/v1/oauth/clients?limit=1&limit=2')
+      .set(...auth)
+      .expect(400);
+    await request(t.url)
+      .get('/v1/oauth/clients?cursor=bm90LWEtY3Vyc29y')
+      .set(...auth)
+      .expect(400);
+    await request(t.url)
+      .get('/v1/oauth/clients?owner=x')
+      .set(...auth)
+      .expect(400);
+  });
 });
