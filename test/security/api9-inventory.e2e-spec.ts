@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { bearer, loginAs, LoggedInUser } from '../helpers/auth';
 import { startTestApp, TestApp } from '../helpers/test-app';
@@ -38,6 +40,15 @@ const CONTRACT_OPERATIONS = [
 ].sort();
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const ROOT = join(__dirname, '..', '..');
+/** The pages that map standards to code and tests: a path or test name they give must exist. */
+const MAPPING_DOCS = ['docs/owasp-api-top10.md', 'docs/asvs.md', 'docs/adding-a-feature-module.md'];
+/** A repository path in backticks (placeholders such as `docs/<feature>.md` are not paths). */
+const PATH_IN_TICKS =
+  /`((?:src|test|migrations|docker|docs|scripts|bench|\.ci)\/[^`\s<]*[^`\s/<]|Dockerfile|docker-compose\.yml|\.dockerignore|\.env\.example|package(?:-lock)?\.json)`/g;
+/** A spec path in backticks followed by the test names it is cited for, in double quotes. */
+const SPEC_WITH_NAMES = /`([^`]+\.(?:e2e-)?spec\.ts)`((?:[ ,]*"(?:[^"\\]|\\.)+")+)/g;
 
 /**
  * OWASP API9:2023 Improper Inventory Management: forgotten versions, undocumented or debug
@@ -139,6 +150,44 @@ describe('OWASP API9:2023 Improper Inventory Management (e2e)', () => {
         .set(...bearer(admin.accessToken));
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
     }
+  });
+
+  it('should name only files and test names that exist in the security mapping docs', () => {
+    let paths = 0;
+    let names = 0;
+    for (const doc of MAPPING_DOCS) {
+      const text = readFileSync(join(ROOT, doc), 'utf8');
+      for (const [, path] of text.matchAll(PATH_IN_TICKS)) {
+        paths++;
+        expect({ doc, path, exists: existsSync(join(ROOT, path)) }).toEqual({
+          doc,
+          path,
+          exists: true,
+        });
+      }
+      for (const [, spec, cited] of text.matchAll(SPEC_WITH_NAMES)) {
+        const source = readFileSync(join(ROOT, spec), 'utf8');
+        for (const [, quoted] of cited.matchAll(/"((?:[^"\\]|\\.)+)"/g)) {
+          names++;
+          const name = quoted.replace(/\\"/g, '"');
+          expect({ spec, name, cited: source.includes(name) }).toEqual({
+            spec,
+            name,
+            cited: true,
+          });
+        }
+      }
+      // Relative links between the pages.
+      for (const [, link] of text.matchAll(/\]\(([\w-]+\.md)\)/g))
+        expect({ doc, link, exists: existsSync(join(ROOT, 'docs', link)) }).toEqual({
+          doc,
+          link,
+          exists: true,
+        });
+    }
+    // The check found what it checks (a broken pattern would otherwise pass on nothing).
+    expect(paths).toBeGreaterThan(100);
+    expect(names).toBeGreaterThan(40);
   });
 
   it('should answer an unknown route with a 404 problem that does not echo the path', async () => {
