@@ -1,5 +1,6 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 import request from 'supertest';
+import { createUser } from '../../helpers/auth';
 import { TestApp } from '../../helpers/test-app';
 import { startRateLimitedApp } from './rate-limit-test-app';
 
@@ -69,7 +70,7 @@ describe('rate limit when Redis is unreachable (e2e)', () => {
     await t.close();
   });
 
-  it('should still limit, per instance in memory, and report degraded readiness', async () => {
+  it('should still limit, per instance in memory', async () => {
     expect(await statuses(t.url, 6)).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
@@ -122,6 +123,34 @@ if (!REDIS_URL) {
         expect(results.filter((s) => s === 429)).toHaveLength(30);
         const ready = await request(a.url).get('/health/live').expect(429);
         expect(ready.headers['ratelimit']).toMatch(/^"address";r=0;t=\d+$/);
+      });
+    });
+
+    describe('login lock-out over two app instances', () => {
+      let a: TestApp;
+      let b: TestApp;
+      beforeAll(async () => {
+        const env = { REDIS_URL, LOGIN_LOCKOUT_ACCOUNT_FAILURES: '3' };
+        a = await startRateLimitedApp(env);
+        b = await startRateLimitedApp(
+          { ...env, RATE_LIMIT_KEY_PREFIX: a.config.rateLimit.keyPrefix },
+          a.db,
+        );
+      });
+      afterAll(async () => {
+        await b?.close();
+        await a?.close();
+      });
+
+      it('should lock the account on every instance after failures spread over both', async () => {
+        const user = await createUser(a);
+        const login = (url: string, password: string) =>
+          request(url).post('/v1/auth/login').send({ email: user.email, password });
+        await login(a.url, 'wrong-password-123456').expect(401);
+        await login(b.url, 'wrong-password-123456').expect(401);
+        await login(a.url, 'wrong-password-123456').expect(401);
+        await login(b.url, user.password).expect(429);
+        await login(a.url, user.password).expect(429);
       });
     });
 
