@@ -154,6 +154,33 @@ if (!REDIS_URL) {
       });
     });
 
+    describe('Redis down at start, up later', () => {
+      let relay: RedisRelay;
+      let t: TestApp;
+      beforeAll(async () => {
+        relay = new RedisRelay(new URL(REDIS_URL));
+        relay.port = await deadPort();
+        t = await startRateLimitedApp({ REDIS_URL: relay.url(), RATE_LIMIT_ADDRESS_LIMIT: '50' });
+      });
+      afterAll(async () => {
+        await t?.close();
+        await relay?.stop();
+      });
+
+      it('should start degraded, then connect and report ok once Redis is reachable', async () => {
+        expect((await request(t.url).get('/health/ready').expect(200)).body).toEqual({
+          status: 'degraded',
+        });
+        await relay.start();
+        let ready = '';
+        for (let i = 0; i < 40 && ready !== 'ok'; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          ready = (await request(t.url).get('/health/ready').expect(200)).body.status;
+        }
+        expect(ready).toBe('ok');
+      }, 30_000);
+    });
+
     describe('Redis dying mid-test and coming back', () => {
       let relay: RedisRelay;
       let t: TestApp;
