@@ -42,8 +42,13 @@ const CONTRACT_OPERATIONS = [
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 const ROOT = join(__dirname, '..', '..');
-/** The pages that map standards to code and tests: a path or test name they give must exist. */
-const MAPPING_DOCS = ['docs/owasp-api-top10.md', 'docs/asvs.md', 'docs/adding-a-feature-module.md'];
+/** The pages that map controls to code and tests: every path or test name they give must exist. */
+const MAPPING_DOCS = [
+  'docs/owasp-api-top10.md',
+  'docs/asvs.md',
+  'docs/adding-a-feature-module.md',
+  'README.md',
+];
 /** A repository path in backticks (placeholders such as `docs/<feature>.md` are not paths). */
 const PATH_IN_TICKS =
   /`((?:src|test|migrations|docker|docs|scripts|bench|\.ci)\/[^`\s<]*[^`\s/<]|Dockerfile|docker-compose\.yml|\.dockerignore|\.env\.example|package(?:-lock)?\.json)`/g;
