@@ -1,4 +1,5 @@
 import type { AuditConfig } from './audit.config';
+import type { BenchmarkConfig } from './benchmark.config';
 import type { PaymentsConfig } from './payments.config';
 import type { RateLimitConfig } from './rate-limit.config';
 
@@ -68,6 +69,8 @@ export interface AppConfig {
     auditVerifyIntervalSeconds: number;
   };
   audit: AuditConfig;
+  /** `npm run bench` only; refused in production (benchmark.config.ts). */
+  benchmark: BenchmarkConfig;
   logLevel: string;
 }
 

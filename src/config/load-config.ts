@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { AppConfig, NodeEnv } from './app-config';
 import { readAuditConfig } from './audit.config';
+import { readBenchmarkConfig } from './benchmark.config';
 import { EnvReader } from './env-reader';
 import { readPaymentsConfig } from './payments.config';
 import { readRateLimitConfig } from './rate-limit.config';
@@ -72,6 +73,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimit: readRateLimitConfig(r, production),
     monitoring: parseMonitoring(r, nodeEnv),
     audit: readAuditConfig(r, production),
+    benchmark: readBenchmarkConfig(r, production),
     logLevel: r.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -80,6 +82,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
 
   if (r.errors.length > 0) throw new ConfigError(r.errors);
+  // The benchmark baseline's one switch also turns off the two layers that have their own
+  // (non-production) switches, so the baseline is "no security stack" whatever else is set.
+  if (config.benchmark.securityOff) {
+    config.rateLimit.enabled = false;
+    config.audit.disabledForBenchmark = true;
+  }
   return config;
 }
 

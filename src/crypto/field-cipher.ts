@@ -25,6 +25,8 @@ const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const ROW_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** The benchmark baseline's marker for a value stored in clear (never a key id: `plain`). */
+const PLAIN = `${ENVELOPE_VERSION}:plain:`;
 
 /**
  * Authenticated encryption of single column values: AES-256-GCM over node:crypto.
@@ -43,18 +45,28 @@ const ROW_ID = /^[A-Za-z0-9-]{1,64}$/;
 export class FieldCipher {
   private readonly logger = new Logger(FieldCipher.name);
 
-  constructor(private readonly ring: KeyRing) {}
+  /**
+   * @param plaintextForBenchmark `npm run bench` baseline only (BENCHMARK_SECURITY_OFF, refused
+   *   in production): values are stored in clear behind a `v1:plain:` marker (the schema's
+   *   CHECK constraints want a `v1:` prefix), and read back by stripping it.
+   */
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly plaintextForBenchmark = false,
+  ) {}
 
   get activeKeyId(): string {
     return this.ring.activeKeyId;
   }
 
   encrypt(plaintext: string, binding: FieldBinding): string {
+    if (this.plaintextForBenchmark) return PLAIN + plaintext;
     const kid = this.ring.activeKeyId;
     return seal(this.ring.activeKey(), kid, aad(kid, binding), plaintext);
   }
 
   decrypt(envelope: string, binding: FieldBinding): string {
+    if (this.plaintextForBenchmark) return envelope.slice(PLAIN.length);
     const parsed = parseEnvelope(envelope);
     if (!parsed || parsed.kid === DATA_KEY_ID) return this.fail('malformed envelope', binding);
     const key = this.ring.key(parsed.kid);
@@ -76,10 +88,12 @@ export class FieldCipher {
    * copy of the record's values unreadable, backups included.
    */
   encryptWithDataKey(dataKey: Buffer, plaintext: string, binding: RowBinding): string {
+    if (this.plaintextForBenchmark) return PLAIN + plaintext;
     return seal(checkDataKey(dataKey), DATA_KEY_ID, rowAad(binding), plaintext);
   }
 
   decryptWithDataKey(dataKey: Buffer, envelope: string, binding: RowBinding): string {
+    if (this.plaintextForBenchmark) return envelope.slice(PLAIN.length);
     const parsed = parseEnvelope(envelope);
     if (!parsed || parsed.kid !== DATA_KEY_ID) return this.fail('malformed envelope', binding);
     return (

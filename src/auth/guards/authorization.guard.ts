@@ -1,6 +1,8 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { benchmarkSecurityOff } from '../../config/benchmark.config';
 import { AUTHORIZE_KEY, AuthorizeRule } from '../decorators/authorize.decorator';
 import { principalOf } from '../decorators/current-principal.decorator';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
@@ -17,9 +19,18 @@ import { insufficientScope, unauthorized } from './bearer-challenge';
  */
 @Injectable()
 export class AuthorizationGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  /** `npm run bench` baseline only (BENCHMARK_SECURITY_OFF; never in production). */
+  private readonly benchmarkOff: boolean;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    this.benchmarkOff = benchmarkSecurityOff(config);
+  }
 
   canActivate(context: ExecutionContext): boolean {
+    if (this.benchmarkOff) return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const principal = principalOf(context.switchToHttp().getRequest<FastifyRequest>());

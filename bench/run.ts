@@ -1,0 +1,546 @@
+/**
+ * `npm run bench`: what the security stack costs, measured side by side in ONE run.
+ *
+ * Server processes (bench/server.ts, forked, each the real `createApp`), all on one throwaway
+ * database and started before the first measurement:
+ * - `secured`: NODE_ENV=production, every control on (the side being measured);
+ * - `baseline`: NODE_ENV=test with BENCHMARK_SECURITY_OFF (no guards, no limiter, no audit, no
+ *   encryption); production refuses that switch, hence NODE_ENV=test here;
+ * - `control`: NODE_ENV=test, every control on: shows that production vs test mode is not
+ *   what the ratio measures, and is the reference for the next two;
+ * - `no-limiter` (RATE_LIMIT_ENABLED=false) and `no-audit` (AUDIT_DISABLED_FOR_BENCHMARK=true):
+ *   NODE_ENV=test, one control off each: the limiter's and the audit's own cost.
+ * Every other setting is identical (rate limits raised so that nothing is refused: one client
+ * address sends everything; see docs/performance.md).
+ *
+ * Scenarios: GET /health/live (the floor), GET /v1/customers/:id (authenticated, audited read,
+ * decryption), GET /v1/customers (a page of 20), POST /v1/customers, POST /v1/payments (a new
+ * Idempotency-Key each request), then the GET by id again while a login storm runs.
+ * For each scenario the configurations run back to back (order rotated per scenario).
+ * Load comes from autocannon in child processes (bench/load-worker.ts). CPU per request is the
+ * server process's own `process.cpuUsage()` delta over the measured window, read over IPC.
+ *
+ * Environment: BENCH_ADMIN_DATABASE_URL or DATABASE_URL (a superuser URL; otherwise an embedded
+ * PostgreSQL), BENCH_DURATION (s, default 6), BENCH_CONNECTIONS (default 32),
+ * BENCH_STORM_CONNECTIONS (default 8), BENCH_CPU_PROF=<configuration> (write a --cpu-prof
+ * profile of that server into bench/results/), BENCH_ONLY=<configuration>|... (subset).
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { generateSecrets } from '../src/config/dev-secrets';
+import { startEmbeddedDatabase } from '../src/database/embedded-database';
+import { runMigrations } from '../src/database/migrate';
+import { provisionDatabase, withDatabase } from '../src/database/provision-database';
+import type { LoadJob, LoadResult } from './load-worker';
+import type { DriverMessage, ServerMessage } from './server';
+
+const SECONDS = Number(process.env.BENCH_DURATION ?? 6);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const STORM_CONNECTIONS = Number(process.env.BENCH_STORM_CONNECTIONS ?? 8);
+const RESULTS_DIR = join(__dirname, '..', '..', '..', 'bench', 'results');
+const HIGH = '1000000';
+
+interface Configuration {
+  name: string;
+  description: string;
+  env: Record<string, string>;
+}
+
+const CONFIGURATIONS: Configuration[] = [
+  {
+    name: 'secured',
+    description: 'NODE_ENV=production, every control on',
+    env: { NODE_ENV: 'production' },
+  },
+  {
+    name: 'baseline',
+    description: 'NODE_ENV=test, BENCHMARK_SECURITY_OFF=true',
+    env: { NODE_ENV: 'test', BENCHMARK_SECURITY_OFF: 'true' },
+  },
+  { name: 'control', description: 'NODE_ENV=test, every control on', env: { NODE_ENV: 'test' } },
+  {
+    name: 'no-limiter',
+    description: 'NODE_ENV=test, RATE_LIMIT_ENABLED=false',
+    env: { NODE_ENV: 'test', RATE_LIMIT_ENABLED: 'false' },
+  },
+  {
+    name: 'no-audit',
+    description: 'NODE_ENV=test, AUDIT_DISABLED_FOR_BENCHMARK=true',
+    env: { NODE_ENV: 'test', AUDIT_DISABLED_FOR_BENCHMARK: 'true' },
+  },
+];
+
+/** Identical for every configuration. */
+function commonEnv(db: Database, secrets: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: db.runtimeUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    DATABASE_MIGRATE_ON_START: 'false',
+    // Production's default level: every request writes its log line (to /dev/null here).
+    LOG_LEVEL: 'info',
+    API_DOCS: 'false',
+    METRICS_PORT: '0',
+    AUDIT_VERIFY_INTERVAL_SECONDS: '0',
+    // The run is longer than the default 10-minute token lifetime.
+    ACCESS_TOKEN_TTL_SECONDS: '3600',
+    // One client address sends every request: limits high enough that nothing is refused, so
+    // the limiter counts every request (its cost) without refusing any (docs/performance.md).
+    RATE_LIMIT_ADDRESS_LIMIT: HIGH,
+    RATE_LIMIT_PRINCIPAL_LIMIT: HIGH,
+    RATE_LIMIT_LOGIN_LIMIT: HIGH,
+    RATE_LIMIT_REGISTER_LIMIT: HIGH,
+    RATE_LIMIT_PAYMENT_CREATE_LIMIT: HIGH,
+    PAYMENT_VELOCITY_WINDOW_SECONDS: '1',
+    PAYMENT_VELOCITY_MAX_COUNT: HIGH,
+    PAYMENT_VELOCITY_MAX_AMOUNT: '1000000000000',
+    ...secrets,
+  };
+}
+
+interface Database {
+  runtimeUrl: string;
+  ownerUrl: string;
+  dispose(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A throwaway database with both roles and every migration (as test/helpers/test-app.ts). */
+async function database(): Promise<Database> {
+  const admin = process.env.BENCH_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (admin) {
+    const name = `bench_${randomBytes(4).toString('hex')}`;
+    // The test suite's role passwords: the roles are cluster-wide and shared with it.
+    const db = await provisionDatabase(admin, name, {
+      owner: 'test-owner-password',
+      runtime: 'test-runtime-password',
+    });
+    await runMigrations(db.ownerUrl);
+    return {
+      ...db,
+      dispose: async () => {
+        const client = new Client({ connectionString: withDatabase(admin, 'postgres') });
+        await client.connect();
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await client.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
+  const embedded = await startEmbeddedDatabase({
+    dataDir: dir,
+    port: await freePort(),
+    passwordSeed: randomBytes(16).toString('hex'),
+    persistent: false,
+  });
+  await runMigrations(embedded.ownerUrl);
+  return {
+    ...embedded,
+    dispose: async () => {
+      await embedded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A running server process and the data the scenarios need. */
+interface Server {
+  config: Configuration;
+  child: ChildProcess;
+  url: string;
+  token: string;
+  customerId: string;
+  storm: { email: string; password: string };
+  stats(): Promise<{ cpuUs: number; rssBytes: number }>;
+  stop(): Promise<void>;
+}
+
+async function startServer(
+  config: Configuration,
+  env: Record<string, string>,
+  profileDir?: string,
+): Promise<Server> {
+  const logs = process.env.BENCH_SERVER_LOGS === '1';
+  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(join(__dirname, 'server.js'), [], {
+    env: { ...env, ...config.env },
+    execArgv,
+    // Request logs go to /dev/null (written, as in production, but not kept), unless
+    // BENCH_SERVER_LOGS=1 keeps them in bench/results/<configuration>.log.
+    stdio: [
+      'ignore',
+      logs ? openSync(join(RESULTS_DIR, `${config.name}.log`), 'w') : 'ignore',
+      'inherit',
+      'ipc',
+    ],
+  });
+  // Never leave a server behind when the driver stops, whatever the reason.
+  process.once('exit', () => child.kill());
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${config.name} server exited (${code})`)));
+    child.on('message', (m: ServerMessage) => {
+      if (m.type === 'listening') resolve(m.port);
+    });
+  });
+  let nextId = 0;
+  const stats = () =>
+    new Promise<{ cpuUs: number; rssBytes: number }>((resolve) => {
+      const id = ++nextId;
+      const onMessage = (m: ServerMessage) => {
+        if (m.type === 'stats' && m.id === id) {
+          child.off('message', onMessage);
+          resolve({ cpuUs: m.cpuUs, rssBytes: m.rssBytes });
+        }
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'stats', id } satisfies DriverMessage);
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.removeAllListeners('exit');
+      child.once('exit', () => resolve());
+      child.send({ type: 'stop' } satisfies DriverMessage);
+    });
+  const url = `http://127.0.0.1:${port}`;
+  const data = await seed(url);
+  return { config, child, url, ...data, stats, stop };
+}
+
+async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
+  const response = await fetch(url + path, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(method === 'POST' && path === '/v1/payments' ? { 'idempotency-key': randomUUID() } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    json: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+  };
+}
+
+function customerBody(email = `c-${randomUUID()}@example.com`) {
+  return {
+    fullName: 'Jane Doe',
+    email,
+    phone: '+15551234567',
+    dateOfBirth: '1990-05-17',
+    nationalId: '123-45-6789',
+    address: { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' },
+  };
+}
+
+function paymentBody(customerId: string) {
+  return {
+    customerId,
+    amount: 1250,
+    currency: 'EUR',
+    description: 'bench',
+    card: {
+      number: '4242424242424242',
+      expMonth: 12,
+      expYear: new Date().getFullYear() + 3,
+      cvc: '123',
+    },
+  };
+}
+
+async function expectStatus(what: string, got: { status: number }, want: number) {
+  if (got.status !== want) throw new Error(`${what}: expected ${want}, got ${got.status}`);
+}
+
+/** A user with 20 customers (the list page) and a second user for the login storm. */
+async function seed(url: string) {
+  const user = { email: `bench-${randomUUID()}@example.com`, password: `bench ${randomUUID()}` };
+  const storm = { email: `storm-${randomUUID()}@example.com`, password: `storm ${randomUUID()}` };
+  for (const account of [user, storm])
+    await expectStatus('register', await call(url, 'POST', '/v1/auth/register', account), 202);
+  const login = await call(url, 'POST', '/v1/auth/login', user);
+  await expectStatus('login', login, 200);
+  const token = String(login.json.access_token);
+  let customerId = '';
+  for (let i = 0; i < 20; i++) {
+    const created = await call(url, 'POST', '/v1/customers', customerBody(), token);
+    await expectStatus('create customer', created, 201);
+    customerId ||= String(created.json.id);
+  }
+  await expectStatus(
+    'read customer',
+    await call(url, 'GET', `/v1/customers/${customerId}`, undefined, token),
+    200,
+  );
+  await expectStatus(
+    'payment',
+    await call(url, 'POST', '/v1/payments', paymentBody(customerId), token),
+    201,
+  );
+  return { token, customerId, storm };
+}
+
+interface Scenario {
+  name: string;
+  expected: number;
+  job(server: Server): Omit<LoadJob, 'url' | 'connections' | 'seconds'>;
+}
+
+const json = { 'content-type': 'application/json' };
+const bearer = (s: Server) => ({ authorization: `Bearer ${s.token}` });
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'GET /health/live',
+    expected: 200,
+    job: () => ({ method: 'GET', path: '/health/live', headers: {} }),
+  },
+  {
+    name: 'GET /v1/customers/:id',
+    expected: 200,
+    job: (s) => ({ method: 'GET', path: `/v1/customers/${s.customerId}`, headers: bearer(s) }),
+  },
+  {
+    name: 'GET /v1/customers',
+    expected: 200,
+    job: (s) => ({ method: 'GET', path: '/v1/customers?limit=20', headers: bearer(s) }),
+  },
+  {
+    name: 'POST /v1/customers',
+    expected: 201,
+    job: (s) => ({
+      method: 'POST',
+      path: '/v1/customers',
+      headers: { ...bearer(s), ...json },
+      body: JSON.stringify(customerBody()),
+      vary: 'customer-email',
+    }),
+  },
+  {
+    name: 'POST /v1/payments',
+    expected: 201,
+    job: (s) => ({
+      method: 'POST',
+      path: '/v1/payments',
+      headers: { ...bearer(s), ...json },
+      body: JSON.stringify(paymentBody(s.customerId)),
+      vary: 'idempotency-key',
+    }),
+  },
+];
+
+function load(job: LoadJob): Promise<LoadResult> {
+  const worker = fork(join(__dirname, 'load-worker.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (m: { ok: boolean; result?: LoadResult; error?: string }) =>
+      m.ok ? resolve(m.result!) : reject(new Error(m.error)),
+    );
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load worker exited (${code})`));
+    });
+    worker.send(job);
+  });
+}
+
+interface Measurement extends LoadResult {
+  cpuUsPerRequest: number;
+  rssMb: number;
+  unexpected: number;
+}
+
+async function measure(server: Server, scenario: Scenario, during?: () => Promise<LoadResult>) {
+  const base = { url: server.url, connections: CONNECTIONS, ...scenario.job(server) };
+  await load({ ...base, seconds: WARMUP_SECONDS }); // JIT, pools, caches
+  const before = await server.stats();
+  const [result, storm] = await Promise.all([load({ ...base, seconds: SECONDS }), during?.()]);
+  const after = await server.stats();
+  const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  const measurement: Measurement = {
+    ...result,
+    // Includes the storm's logins when one runs: CPU per request is reported for quiet runs.
+    cpuUsPerRequest: (after.cpuUs - before.cpuUs) / Math.max(1, answered + (storm?.total ?? 0)),
+    rssMb: after.rssBytes / 1024 / 1024,
+    unexpected: answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors,
+  };
+  return { measurement, storm };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split('|').map((s) => s.trim());
+  const configurations = CONFIGURATIONS.filter((c) => !only || only.includes(c.name));
+  const started = new Date();
+  const loadBefore = loadavg();
+  const db = await database();
+  const secrets = generateSecrets();
+  const env = commonEnv(db, secrets);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const servers: Server[] = [];
+  const rows: Array<{ scenario: string; configuration: string } & Measurement> = [];
+  const storms: Array<Record<string, unknown>> = [];
+  let failed = false;
+  try {
+    for (const c of configurations)
+      servers.push(
+        await startServer(c, env, process.env.BENCH_CPU_PROF === c.name ? RESULTS_DIR : undefined),
+      );
+    process.stdout.write(
+      `${cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; ` +
+        `${CONNECTIONS} connections, ${SECONDS} s per measurement (after ${WARMUP_SECONDS} s warm-up)\n\n` +
+        `${'scenario'.padEnd(24)}${'configuration'.padEnd(12)}   req/s    p50    p99  CPU us/req  RSS MB  other statuses\n`,
+    );
+    for (const [i, scenario] of SCENARIOS.entries()) {
+      // Rotate the order so no configuration always runs first (the machine is shared).
+      const order = servers.map((_, k) => servers[(k + i) % servers.length]);
+      for (const server of order) {
+        const { measurement: m } = await measure(server, scenario);
+        rows.push({ scenario: scenario.name, configuration: server.config.name, ...m });
+        if (m.unexpected > 0) failed = true;
+        process.stdout.write(
+          `${scenario.name.padEnd(24)}${server.config.name.padEnd(12)}${pad(m.rps.toFixed(0), 8)}` +
+            `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}` +
+            `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
+        );
+      }
+    }
+    // The authenticated GET again, quiet then during a login storm, on the secured and the
+    // baseline servers (a storm of correct-password logins: each one a real argon2id verify).
+    const read = SCENARIOS[1];
+    for (const server of servers.filter((s) => ['secured', 'baseline'].includes(s.config.name))) {
+      const quiet = (await measure(server, read)).measurement;
+      const stormJob: LoadJob = {
+        url: server.url,
+        connections: STORM_CONNECTIONS,
+        // Starts with the measured load (after the warm-up) and outlasts it.
+        seconds: SECONDS + 1,
+        method: 'POST',
+        path: '/v1/auth/login',
+        headers: json,
+        body: JSON.stringify(server.storm),
+      };
+      const { measurement: stormy, storm } = await measure(server, read, () => load(stormJob));
+      const loginOk = storm?.statuses['200'] ?? 0;
+      const loginOther = (storm?.total ?? 0) - loginOk;
+      if (stormy.unexpected > 0 || loginOther > 0) failed = true;
+      const ratio = stormy.p99 / Math.max(1, quiet.p99);
+      storms.push({
+        configuration: server.config.name,
+        quiet: { rps: quiet.rps, p50: quiet.p50, p99: quiet.p99 },
+        storm: { rps: stormy.rps, p50: stormy.p50, p99: stormy.p99, rssMb: stormy.rssMb },
+        logins: { rps: storm?.rps, ok: loginOk, other: storm?.statuses, p99: storm?.p99 },
+        p99Ratio: ratio,
+      });
+      process.stdout.write(
+        `\nlogin storm (${STORM_CONNECTIONS} connections, ${(storm?.rps ?? 0).toFixed(0)} logins/s, ` +
+          `${loginOther} not 200) on ${server.config.name}: GET /v1/customers/:id p99 ` +
+          `${quiet.p99} ms quiet -> ${stormy.p99} ms (x${ratio.toFixed(2)}), p50 ${quiet.p50} -> ${stormy.p50} ms, ` +
+          `${quiet.rps.toFixed(0)} -> ${stormy.rps.toFixed(0)} req/s, RSS ${stormy.rssMb.toFixed(0)} MB`,
+      );
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    await db.dispose();
+  }
+
+  const get = (scenario: string, configuration: string) =>
+    rows.find((r) => r.scenario === scenario && r.configuration === configuration);
+  const summary: Array<Record<string, unknown>> = [];
+  process.stdout.write(
+    `\n\n| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | limiter cost | audit cost |\n|---|---|---|---|---|---|---|\n`,
+  );
+  for (const scenario of SCENARIOS) {
+    const s = get(scenario.name, 'secured');
+    const b = get(scenario.name, 'baseline');
+    const c = get(scenario.name, 'control');
+    const nl = get(scenario.name, 'no-limiter');
+    const na = get(scenario.name, 'no-audit');
+    const ratio = s && b ? s.rps / b.rps : undefined;
+    const cpuDelta = s && b ? s.cpuUsPerRequest - b.cpuUsPerRequest : undefined;
+    // A control's cost: the throughput lost by switching it on, 1 - on/off.
+    const limiter = c && nl ? 1 - c.rps / nl.rps : undefined;
+    const audit = c && na ? 1 - c.rps / na.rps : undefined;
+    const limiterCpu = c && nl ? c.cpuUsPerRequest - nl.cpuUsPerRequest : undefined;
+    const auditCpu = c && na ? c.cpuUsPerRequest - na.cpuUsPerRequest : undefined;
+    summary.push({
+      scenario: scenario.name,
+      ratio,
+      cpuDeltaUs: cpuDelta,
+      limiter,
+      limiterCpu,
+      audit,
+      auditCpu,
+    });
+    const f = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
+    process.stdout.write(
+      `| ${scenario.name} | ${f(s?.rps, (x) => x.toFixed(0))} | ${f(b?.rps, (x) => x.toFixed(0))} | ${f(ratio, pct)} | ` +
+        `${f(cpuDelta, (x) => x.toFixed(0))} | ${f(limiter, pct)} (${f(limiterCpu, (x) => x.toFixed(0))} us) | ` +
+        `${f(audit, pct)} (${f(auditCpu, (x) => x.toFixed(0))} us) |\n`,
+    );
+  }
+  const maxRss = Math.max(
+    ...rows.filter((r) => r.configuration === 'secured').map((r) => r.rssMb),
+    ...storms
+      .filter((s) => s.configuration === 'secured')
+      .map((s) => (s.storm as { rssMb: number }).rssMb),
+  );
+  const loadAfter = loadavg();
+  process.stdout.write(
+    `\nmax RSS of the secured server under load: ${maxRss.toFixed(0)} MB; load average after ` +
+      `${loadAfter.map((l) => l.toFixed(1)).join(' ')}\n`,
+  );
+  const report = {
+    command: 'npm run bench',
+    started: started.toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGb: totalmem() / 2 ** 30,
+      node: process.version,
+    },
+    loadAverage: { before: loadBefore, after: loadAfter },
+    settings: {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      stormConnections: STORM_CONNECTIONS,
+    },
+    configurations: configurations.map(({ name, description }) => ({ name, description })),
+    measurements: rows,
+    summary,
+    loginStorm: storms,
+    maxRssMbSecured: maxRss,
+    unexpectedResponses: failed,
+  };
+  const file = join(RESULTS_DIR, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`report: ${file}\n`);
+  if (failed) {
+    process.stdout.write('UNEXPECTED RESPONSES (see "other statuses" above)\n');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

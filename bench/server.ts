@@ -1,0 +1,48 @@
+/**
+ * The server process of `npm run bench` (bench/run.ts forks it, once per configuration).
+ *
+ * It builds the application exactly as `src/main.ts` does (`loadConfig(process.env)` then
+ * `createApp(config)`), without `prepareRuntime`: the benchmark has already provisioned the
+ * database and passes secrets in the environment, and `.env` / `.secrets/dev.env` must not leak
+ * into a measurement. The only addition is the IPC channel to the benchmark driver: it reports
+ * the port, and on request this process's own `process.cpuUsage()` and RSS. Nothing is added
+ * to the HTTP surface, so the production-mode server stays the production application.
+ */
+import 'reflect-metadata';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config/load-config';
+
+export type ServerMessage =
+  | { type: 'listening'; port: number; nodeEnv: string }
+  | { type: 'stats'; id: number; cpuUs: number; rssBytes: number };
+
+export type DriverMessage = { type: 'stats'; id: number } | { type: 'stop' };
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error('bench/server is started by bench/run (IPC channel)');
+  const config = loadConfig(process.env);
+  const app = await createApp(config, { swaggerUi: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.getHttpServer().address() as { port: number };
+  const send = (message: ServerMessage) => process.send!(message);
+  process.on('message', (message: DriverMessage) => {
+    if (message.type === 'stats') {
+      const cpu = process.cpuUsage();
+      send({
+        type: 'stats',
+        id: message.id,
+        cpuUs: cpu.user + cpu.system,
+        rssBytes: process.memoryUsage.rss(),
+      });
+    } else if (message.type === 'stop') {
+      // Closing the app writes a --cpu-prof profile on the normal exit that follows.
+      void app.close().then(() => process.exit(0));
+    }
+  });
+  send({ type: 'listening', port, nodeEnv: config.nodeEnv });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import type { AppConfig } from './app-config';
+import type { EnvReader } from './env-reader';
+
+export interface BenchmarkConfig {
+  /**
+   * Benchmark only (issue 9, `npm run bench`): the baseline the security stack is measured
+   * against. One switch turns off, together: the authentication and authorization guards (the
+   * principal is read from the token's payload WITHOUT verifying it), the rate limiter, the
+   * audit trail and field encryption (values stored in clear). Refused at boot when
+   * NODE_ENV=production, and ignored there too (`benchmarkSecurityOff`).
+   */
+  securityOff: boolean;
+}
+
+export function readBenchmarkConfig(r: EnvReader, production: boolean): BenchmarkConfig {
+  const securityOff = r.bool('BENCHMARK_SECURITY_OFF', false);
+  if (production && securityOff)
+    r.errors.push('BENCHMARK_SECURITY_OFF cannot be set in production');
+  return { securityOff: securityOff && !production };
+}
+
+/**
+ * What the guards and the cipher ask. Belt and braces: false in production whatever the
+ * object says, and false for a partial config (unit tests build those).
+ */
+export function benchmarkSecurityOff(config: Pick<AppConfig, 'nodeEnv'> | undefined): boolean {
+  const c = config as Partial<AppConfig> | undefined;
+  return c?.nodeEnv !== 'production' && c?.benchmark?.securityOff === true;
+}
