@@ -44,6 +44,7 @@ describe('OWASP API6:2023 Unrestricted Access to Sensitive Business Flows (e2e)'
       env: {
         PAYMENT_VELOCITY_MAX_COUNT: '6',
         RATE_LIMIT_OAUTH_TOKEN_LIMIT: '5',
+        RATE_LIMIT_OAUTH_TOKEN_WINDOW_SECONDS: '3600',
         RATE_LIMIT_KEY_PREFIX: `api6-${Date.now()}:`,
       },
     });
