@@ -53,6 +53,19 @@ describe('API fuzzing (e2e)', () => {
     );
   });
 
+  it('should cover every operation of the OpenAPI document too', async () => {
+    const res = await fetch(`${fuzz.t.url}/docs-json`);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map(
+        (method) => `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`,
+      ),
+    );
+    const fuzzed = new Set(fuzz.routes.map((r) => r.key));
+    expect(documented.length).toBeGreaterThan(10);
+    expect(documented.filter((key) => !fuzzed.has(key))).toEqual([]);
+  });
+
   it.each(ACTORS)(
     'should answer every generated request as %s without a 5xx and with a well-formed error',
     async (actor: Actor) => {
