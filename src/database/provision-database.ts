@@ -61,8 +61,19 @@ async function ensureRole(admin: Client, role: string, password: string): Promis
     }
   }
   // Passwords are set through a literal because ALTER ROLE does not take bind parameters;
-  // the value is escaped by the driver, never interpolated raw.
-  await admin.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+  // the value is escaped by the driver, never interpolated raw. Roles are cluster-wide, so two
+  // processes provisioning at once (parallel test runs) can collide on the same catalog row:
+  // PostgreSQL then answers "tuple concurrently updated" (XX000), and a retry settles it.
+  const sql = `ALTER ROLE ${role} WITH LOGIN PASSWORD ${admin.escapeLiteral(password)}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(sql);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'XX000' || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }
 
 export function withDatabase(url: string, database: string): string {

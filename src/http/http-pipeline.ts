@@ -182,7 +182,7 @@ function recordRoutesForMethodNotAllowed(fastify: FastifyInstance): void {
     const source =
       '^' +
       route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+') +
-      '/?$';
+      '$';
     const pattern = new RegExp(source);
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const existing = routes.find((r) => r.pattern.source === pattern.source);

@@ -49,6 +49,12 @@ describe('HTTP pipeline (e2e)', () => {
       expect(res.headers.allow).not.toMatch(/DELETE/);
     });
 
+    it('should answer 404, not a self-contradicting 405, for a known path with a trailing slash', async () => {
+      const res = await request(t.url).get('/health/live/');
+      expectProblem(res, 404);
+      expect(res.headers.allow).toBeUndefined();
+    });
+
     it('should answer 413 for a body over the limit', async () => {
       const big = JSON.stringify({ name: 'x'.repeat(t.config.http.bodyLimit + 10) });
       const res = await postJson(ECHO, big);
