@@ -23,7 +23,8 @@
  * Environment: BENCH_ADMIN_DATABASE_URL or DATABASE_URL (a superuser URL; otherwise an embedded
  * PostgreSQL), BENCH_DURATION (s, default 6), BENCH_CONNECTIONS (default 32),
  * BENCH_STORM_CONNECTIONS (default 8), BENCH_CPU_PROF=<configuration> (write a --cpu-prof
- * profile of that server into bench/results/), BENCH_ONLY=<configuration>|... (subset).
+ * profile of that server into bench/results/), BENCH_ONLY=<configuration>|... and
+ * BENCH_SCENARIOS=<scenario>|...|storm (subsets, for profiling).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -407,7 +408,9 @@ async function main(): Promise<void> {
         `${CONNECTIONS} connections, ${SECONDS} s per measurement (after ${WARMUP_SECONDS} s warm-up)\n\n` +
         `${'scenario'.padEnd(24)}${'configuration'.padEnd(12)}   req/s    p50    p99  CPU us/req  RSS MB  other statuses\n`,
     );
+    const picked = process.env.BENCH_SCENARIOS?.split('|').map((x) => x.trim());
     for (const [i, scenario] of SCENARIOS.entries()) {
+      if (picked && !picked.includes(scenario.name)) continue;
       // Rotate the order so no configuration always runs first (the machine is shared).
       const order = servers.map((_, k) => servers[(k + i) % servers.length]);
       for (const server of order) {
@@ -424,7 +427,10 @@ async function main(): Promise<void> {
     // The authenticated GET again, quiet then during a login storm, on the secured and the
     // baseline servers (a storm of correct-password logins: each one a real argon2id verify).
     const read = SCENARIOS[1];
-    for (const server of servers.filter((s) => ['secured', 'baseline'].includes(s.config.name))) {
+    const stormOn = !picked || picked.includes('storm');
+    for (const server of servers.filter(
+      (s) => stormOn && ['secured', 'baseline'].includes(s.config.name),
+    )) {
       const quiet = (await measure(server, read)).measurement;
       const stormJob: LoadJob = {
         url: server.url,
