@@ -229,6 +229,8 @@ export function send(baseUrl: string, req: RawRequest): Promise<RawResponse> {
   });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Internals that must never reach a client (contract: no stack, SQL, driver message, path). */
 const LEAKS =
   /node_modules|QueryFailedError|TypeORMError|\bat [\w.<>]+ \(|\/src\/[\w/-]+\.(ts|js)|syntax error at or near|duplicate key value/;
@@ -237,11 +239,16 @@ const LEAKS =
  * The oracle. Returns why a response is wrong, or undefined. Never a 5xx; every error an RFC
  * 9457 problem document whose `status` matches the response (`type`, `title`, `requestId`
  * present), or for the two OAuth endpoints an RFC 6749 §5.2 `{error}` JSON object; no
- * internals in any body.
+ * internals in any body; a server-generated `X-Request-Id` and `nosniff` on every response.
  */
 export function violation(routeKey: string, req: RawRequest, res: RawResponse): string | undefined {
   if (res.status >= 500) return `server error ${res.status}: ${res.text.slice(0, 300)}`;
   if (LEAKS.test(res.text)) return `internal detail leaked: ${res.text.slice(0, 300)}`;
+  // Headers every response carries (contract), refusals included.
+  if (!UUID.test(String(res.headers['x-request-id'])))
+    return `no server-generated X-Request-Id (${String(res.headers['x-request-id'])})`;
+  if (res.headers['x-content-type-options'] !== 'nosniff') return 'no X-Content-Type-Options';
+  if (res.headers['x-powered-by'] !== undefined) return 'X-Powered-By sent';
   if (res.status < 400 || req.method === 'HEAD') return undefined;
   const contentType = String(res.headers['content-type'] ?? '');
   let body: Record<string, unknown>;
@@ -260,6 +267,7 @@ export function violation(routeKey: string, req: RawRequest, res: RawResponse): 
   const missing = ['type', 'title', 'requestId'].filter((k) => typeof body[k] !== 'string');
   if (missing.length > 0) return `problem without ${missing.join(', ')}: ${res.text.slice(0, 200)}`;
   if (body.status !== res.status) return `problem status ${String(body.status)} != ${res.status}`;
+  if (body.requestId !== res.headers['x-request-id']) return 'problem requestId != X-Request-Id';
   return undefined;
 }
 
