@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { HashSlots } from './hash-slots';
 import { normalisePassword } from './password-policy';
 
 /**
@@ -18,14 +19,16 @@ export const ARGON2_OPTIONS = {
 export class PasswordHasher {
   /** A real hash of a random value: verified against for unknown emails (equal timing). */
   private dummyHash?: Promise<string>;
+  /** Leaves a core to the event loop during a login storm (hash-slots.ts). */
+  private readonly slots = new HashSlots();
 
   async hash(password: string): Promise<string> {
-    return argon2.hash(normalisePassword(password), ARGON2_OPTIONS);
+    return this.slots.run(() => argon2.hash(normalisePassword(password), ARGON2_OPTIONS));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, normalisePassword(password));
+      return await this.slots.run(() => argon2.verify(hash, normalisePassword(password)));
     } catch {
       // A malformed stored hash is a failed verification, never a 500 that tells accounts apart.
       return false;
