@@ -44,5 +44,7 @@ FIELD_ENCRYPTION_ACTIVE_KEY_ID=k1
 BLIND_INDEX_KEY=$(b64)
 CARD_FINGERPRINT_KEY=$(b64)
 PROCESSOR_WEBHOOK_SECRET=$(b64)
+# Bearer token Prometheus sends to the api's internal metrics listener (docs/monitoring.md).
+METRICS_TOKEN=$(hex)
 ENV
 echo "make-env: wrote $target (mode 600) with fresh secrets; now run: docker compose up"
