@@ -25,6 +25,18 @@ describe(AuthenticationGuard.name, () => {
     } as unknown as Reflector);
   const principal: Principal = { type: 'user', id: 'u', ownerId: 'u', roles: ['user'], scopes: [] };
 
+  it('should answer 401, never a 500, to a malformed token in the benchmark baseline', async () => {
+    const benchGuard = new AuthenticationGuard(
+      { getAllAndOverride: () => undefined } as unknown as Reflector,
+      undefined,
+      { nodeEnv: 'test', benchmark: { securityOff: true } } as never,
+    );
+    for (const authorization of ['Bearer x.%%%.y', 'Bearer a.bm90IGpzb24.c', 'Bearer a.e30.c']) {
+      const promise = benchGuard.canActivate(context({ headers: { authorization } }));
+      await expect(promise).rejects.toMatchObject({ status: 401 });
+    }
+  });
+
   it('should let a @Public() route through without running passport', async () => {
     await expect(guard(true).canActivate(context({}))).resolves.toBe(true);
   });

@@ -85,20 +85,23 @@ export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_S
  */
 function unverifiedPrincipal(request: FastifyRequest): boolean {
   const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-  const claims = JSON.parse(
-    Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}',
-  ) as {
-    sub?: string;
-    sid?: string;
-  };
-  if (!claims.sub) throw unauthorized(false);
+  let claims: { sub?: unknown; sid?: unknown };
+  try {
+    claims = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}',
+    ) as typeof claims;
+  } catch {
+    // Even the baseline answers a malformed token with a 401, never a 500.
+    throw unauthorized(token !== '');
+  }
+  if (typeof claims?.sub !== 'string' || claims.sub === '') throw unauthorized(token !== '');
   const principal: Principal = {
     type: 'user',
     id: claims.sub,
     ownerId: claims.sub,
     roles: ['user'],
     scopes: [...SCOPES],
-    sessionId: claims.sid,
+    sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
   };
   (request as unknown as Record<string, unknown>)[PRINCIPAL_REQUEST_KEY] = principal;
   return true;
