@@ -1,17 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { AuditOutcome } from '../audit-entry';
+
+import { PageQueryDto } from '../../http/page-query.dto';
 
 export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'denied', 'error'];
 
@@ -19,24 +11,7 @@ export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'denied', 'er
  * `GET /v1/audit-logs` query (API-CONTRACT.md): exact-match filters, a time range, `limit`
  * 1..100 (never clamped; a repeated `limit` arrives as an array and fails) and an opaque cursor.
  */
-export class ListAuditLogsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : value,
-  )
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
-  readonly limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from nextCursor' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not valid' })
-  readonly cursor?: string;
-
+export class ListAuditLogsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'User or OAuth client id' })
   @IsOptional()
   @IsString()

@@ -1,16 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+
+import { IsEmail, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+
+import { PageQueryDto } from '../../http/page-query.dto';
 
 export const CUSTOMER_SORTS = ['createdAt', '-createdAt'] as const;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
@@ -20,26 +12,7 @@ export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
  * an array and fails), `sort` from an allow-list (encrypted fields cannot be sorted), unknown
  * parameters are 400. Nothing is clamped: a wrong value is the client's bug to hear about.
  */
-export class ListCustomersQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  // Only a plain decimal string becomes a number; "1e2", "0x10", "5.0" or an array stay as they
-  // are and fail @IsInt.
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : value,
-  )
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
-  readonly limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from nextCursor' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not valid' })
-  readonly cursor?: string;
-
+export class ListCustomersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CUSTOMER_SORTS, default: '-createdAt' })
   @IsOptional()
   @IsIn(CUSTOMER_SORTS, { message: 'sort must be one of createdAt, -createdAt' })

@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
 import { PAYMENT_STATUSES } from '../entities/payment.entity';
+
+import { PageQueryDto } from '../../http/page-query.dto';
 
 export const PAYMENT_SORTS = ['createdAt', '-createdAt'] as const;
 
@@ -8,20 +10,7 @@ export const PAYMENT_SORTS = ['createdAt', '-createdAt'] as const;
  * Query strings arrive as strings (implicit conversion is off), and a repeated parameter as an
  * array, which every `IsString` here refuses: `?limit=10&limit=20` is 400, never a guess.
  */
-export class ListPaymentsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @IsString({ message: 'must be given once' })
-  @Matches(/^(100|[1-9][0-9]?)$/, { message: 'must be an integer from 1 to 100' })
-  readonly limit?: string;
-
-  @ApiPropertyOptional({ description: 'opaque cursor from `nextCursor`' })
-  @IsOptional()
-  @IsString({ message: 'must be given once' })
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'is not a valid cursor' })
-  readonly cursor?: string;
-
+export class ListPaymentsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsString({ message: 'must be given once' })

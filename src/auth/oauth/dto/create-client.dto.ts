@@ -1,19 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
+import { PageQueryDto } from '../../../http/page-query.dto';
 import { Scope, SCOPES } from '../../principal';
 
 export class CreateClientDto {
@@ -49,25 +37,7 @@ export class ClientTokenDto {
 }
 
 /** `GET /v1/oauth/clients` query: the list conventions of the contract (never clamped). */
-export class ListClientsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  // Only a plain decimal string becomes a number; "1e2", "5.0" or a repeated `limit` fail.
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : value,
-  )
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
-  readonly limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from nextCursor' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not valid' })
-  readonly cursor?: string;
-}
+export class ListClientsQueryDto extends PageQueryDto {}
 
 export class ClientListDto {
   @ApiProperty({ type: [ClientDto] }) data: ClientDto[];
