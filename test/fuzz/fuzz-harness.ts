@@ -1,9 +1,9 @@
 import http from 'node:http';
-import { RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
-import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+
+import { DiscoveryModule } from '@nestjs/core';
 import request from 'supertest';
 import { bearer, createClientToken, loginAs } from '../helpers/auth';
+import { listRoutes } from '../helpers/routes';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
 /**
@@ -46,33 +46,9 @@ export interface Route {
 
 /** Every controller route of the running app (the same discovery as the route inventory). */
 export function discoverRoutes(t: TestApp): Route[] {
-  const discovery = t.app.get(DiscoveryService);
-  const scanner = new MetadataScanner();
-  const routes: Route[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
-    if (!controller) continue;
-    const prefixes = ([] as string[]).concat(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-    const classVersion = Reflect.getMetadata(VERSION_METADATA, controller);
-    const proto = controller.prototype as Record<string, unknown>;
-    for (const name of scanner.getAllMethodNames(proto)) {
-      const handler = proto[name] as object;
-      const paths = Reflect.getMetadata(PATH_METADATA, handler);
-      if (paths === undefined) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const version = Reflect.getMetadata(VERSION_METADATA, handler) ?? classVersion;
-      const versionPrefix =
-        version === undefined || version === VERSION_NEUTRAL ? '' : `/v${String(version)}`;
-      for (const prefix of prefixes)
-        for (const path of ([] as string[]).concat(paths)) {
-          const full = `${versionPrefix}/${prefix}/${path}`
-            .replace(/\/+/g, '/')
-            .replace(/(.)\/$/, '$1');
-          routes.push({ method, path: full, key: `${method} ${full}` });
-        }
-    }
-  }
-  return routes.sort((a, b) => destructiveLast(a) - destructiveLast(b));
+  return listRoutes(t)
+    .map(({ method, path }) => ({ method, path, key: `${method} ${path}` }))
+    .sort((a, b) => destructiveLast(a) - destructiveLast(b));
 }
 
 /** Routes that end a session or erase data run last, so the others still meet live state. */

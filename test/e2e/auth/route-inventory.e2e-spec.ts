@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
-import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+
+import { DiscoveryModule } from '@nestjs/core';
 import request from 'supertest';
-import { AUTHORIZE_KEY } from '../../../src/auth/decorators/authorize.decorator';
-import { IS_PUBLIC_KEY } from '../../../src/auth/decorators/public.decorator';
+
+import { listRoutes, RouteInfo } from '../../helpers/routes';
 import { startTestApp, TestApp } from '../../helpers/test-app';
 import { AuthProbeModule } from './probe.module';
 
@@ -24,49 +23,6 @@ const REVIEWED_PUBLIC_ROUTES = new Set([
   'POST /v1/oauth/revoke',
   'POST /v1/webhooks/processor',
 ]);
-
-interface RouteInfo {
-  method: string;
-  path: string;
-  isPublic: boolean;
-  rule: unknown;
-}
-
-function listRoutes(t: TestApp): RouteInfo[] {
-  const discovery = t.app.get(DiscoveryService);
-  const scanner = new MetadataScanner();
-  const routes: RouteInfo[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
-    if (!controller) continue;
-    const prefixes = ([] as string[]).concat(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-    const classVersion = Reflect.getMetadata(VERSION_METADATA, controller);
-    const proto = controller.prototype as Record<string, unknown>;
-    for (const name of scanner.getAllMethodNames(proto)) {
-      const handler = proto[name] as object;
-      const paths = Reflect.getMetadata(PATH_METADATA, handler);
-      if (paths === undefined) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const version = Reflect.getMetadata(VERSION_METADATA, handler) ?? classVersion;
-      const versionPrefix =
-        version === undefined || version === VERSION_NEUTRAL ? '' : `/v${String(version)}`;
-      const isPublic =
-        Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true ||
-        Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true;
-      const rule =
-        Reflect.getMetadata(AUTHORIZE_KEY, handler) ??
-        Reflect.getMetadata(AUTHORIZE_KEY, controller);
-      for (const prefix of prefixes)
-        for (const path of ([] as string[]).concat(paths)) {
-          const full = `${versionPrefix}/${prefix}/${path}`
-            .replace(/\/+/g, '/')
-            .replace(/(.)\/$/, '$1');
-          routes.push({ method, path: full, isPublic, rule });
-        }
-    }
-  }
-  return routes;
-}
 
 describe('route inventory (e2e)', () => {
   let t: TestApp;
