@@ -170,7 +170,10 @@ describe('processor webhooks (e2e)', () => {
   it('should answer 400 to a correctly signed event more than 300 seconds old or ahead', async () => {
     const id = await pay();
     const now = Math.floor(Date.now() / 1000);
-    for (const timestamp of [now - 301, now + 301, now - 3600]) {
+    // 30 s beyond the 300 s window on either side: `now + 301` turned into an accepted 300 s
+    // whenever a second ticked between this line and the server's check (a flaky pass of 200).
+    // The exact boundary is unit-tested in the signature spec, where the clock is fixed.
+    for (const timestamp of [now - 330, now + 330, now - 3600]) {
       const res = await sendWebhook(t, event(id), { timestamp }).expect(400);
       expect(res.body.type).toMatch(/stale-signature$/);
     }
