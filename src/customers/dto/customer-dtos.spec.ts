@@ -80,6 +80,14 @@ describe(UpdateCustomerDto.name, () => {
     );
   });
 
+  it('should hold the optional fields to the bounds of CreateCustomerDto', async () => {
+    await expect(errorsOf(UpdateCustomerDto, { phone: '555-1234' })).resolves.toContain('phone');
+    await expect(errorsOf(UpdateCustomerDto, { nationalId: 'x'.repeat(65) })).resolves.toContain(
+      'nationalId',
+    );
+    await expect(errorsOf(UpdateCustomerDto, { ownerId: 'someone' })).resolves.toContain('ownerId');
+  });
+
   it('should refuse null for a required field', async () => {
     await expect(errorsOf(UpdateCustomerDto, { fullName: null })).resolves.toContain('fullName');
     await expect(errorsOf(UpdateCustomerDto, { email: null })).resolves.toContain('email');

@@ -1,26 +1,15 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsEmail,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  Validate,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
-import { AddressDto } from './address.dto';
-import { E164, NATIONAL_ID, NO_CONTROL_CHARS, PastDateConstraint } from './customer-field.rules';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { IsEmail, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { CreateCustomerDto } from './create-customer.dto';
+import { NO_CONTROL_CHARS } from './customer-field.rules';
 
 /**
- * `PATCH /v1/customers/:id`: only the fields present change. `fullName` and `email` may be left
- * out but not set to null; the optional fields take null to clear them; `address` is replaced
- * as a whole. Same bounds as CreateCustomerDto (customer-field.rules.ts).
+ * `PATCH /v1/customers/:id`: only the fields present change. The optional fields (phone,
+ * dateOfBirth, nationalId, address) come from CreateCustomerDto with their bounds and take null
+ * to clear them; `address` is replaced as a whole. `fullName` and `email` are required on
+ * create, so here they are redeclared: they may be left out, but never set to null.
  */
-export class UpdateCustomerDto {
+export class UpdateCustomerDto extends OmitType(CreateCustomerDto, ['fullName', 'email'] as const) {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @ValidateIf((_, value) => value !== undefined)
   @IsString()
@@ -34,30 +23,4 @@ export class UpdateCustomerDto {
   @MaxLength(254)
   @IsEmail()
   readonly email?: string;
-
-  @ApiPropertyOptional({ description: 'E.164', nullable: true })
-  @IsOptional()
-  @IsString()
-  @Matches(E164, { message: 'phone must be an E.164 number such as +15551234567' })
-  readonly phone?: string | null;
-
-  @ApiPropertyOptional({ description: 'YYYY-MM-DD, in the past', nullable: true })
-  @IsOptional()
-  @IsString()
-  @Validate(PastDateConstraint)
-  readonly dateOfBirth?: string | null;
-
-  @ApiPropertyOptional({ minLength: 1, maxLength: 64, nullable: true })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  @Matches(NATIONAL_ID, { message: 'nationalId must be letters, digits, spaces, dots or dashes' })
-  readonly nationalId?: string | null;
-
-  @ApiPropertyOptional({ type: AddressDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => AddressDto)
-  readonly address?: AddressDto | null;
 }
