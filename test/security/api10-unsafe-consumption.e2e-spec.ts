@@ -20,6 +20,7 @@ import {
   sendWebhook,
   TEST_CARDS,
 } from '../e2e/payments/payments-helpers';
+import { captureStdout } from '../helpers/capture-stdout';
 
 /**
  * OWASP API10:2023 Unsafe Consumption of APIs: the service trusts what a third party sends or
@@ -48,22 +49,16 @@ describe('OWASP API10:2023 Unsafe Consumption of APIs (e2e)', () => {
   describe('payment processor webhooks and answers', () => {
     let t: TestApp;
     let alice: Merchant;
-    const logs: string[] = [];
-    const originalWrite = process.stdout.write.bind(process.stdout);
+    let capture: ReturnType<typeof captureStdout>;
 
     beforeAll(async () => {
       // Every log line is kept, to search it for data a hostile answer tried to plant.
-      process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
-        logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-        const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-        callback?.();
-        return true;
-      };
+      capture = captureStdout();
       t = await startTestApp({ env: { LOG_LEVEL: 'info' } });
       alice = await merchant(t);
     });
     afterAll(async () => {
-      process.stdout.write = originalWrite;
+      capture.restore();
       await t?.close();
     });
 
@@ -178,7 +173,7 @@ describe('OWASP API10:2023 Unsafe Consumption of APIs (e2e)', () => {
         card: { brand: 'visa', last4: pan, expMonth: 12, expYear: 2099 },
       };
       const spy = jest.spyOn(processor, 'charge').mockResolvedValue(hostile);
-      const before = logs.length;
+      const before = capture.lines.length;
       try {
         const res = await createPayment(t, alice.accessToken, paymentBody(alice.customerId));
         expect(res.status).toBeGreaterThanOrEqual(500);
@@ -192,7 +187,7 @@ describe('OWASP API10:2023 Unsafe Consumption of APIs (e2e)', () => {
         [`%${pan}%`],
       );
       expect(found).toBe(0);
-      expect(logs.slice(before).join('')).not.toContain(pan);
+      expect(capture.lines.slice(before).join('')).not.toContain(pan);
     });
   });
 

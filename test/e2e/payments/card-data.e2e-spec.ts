@@ -15,6 +15,7 @@ import {
   TEST_CARDS,
   TEST_CVC,
 } from './payments-helpers';
+import { captureStdout } from '../../helpers/capture-stdout';
 
 /** Every card number this spec sends, valid or not. */
 const NUMBERS = [TEST_CARDS.succeeds, TEST_CARDS.declined, '5555555555554444', '4242424242424241'];
@@ -29,17 +30,11 @@ const CVC_PATTERN = `(^|[^0-9A-Za-z+/=_-])${TEST_CVC}([^0-9A-Za-z+/=_-]|$)`;
 describe('card data never stored or logged (e2e)', () => {
   let t: TestApp;
   let alice: Merchant;
-  const logs: string[] = [];
-  const originalWrite = process.stdout.write.bind(process.stdout);
+  let capture: ReturnType<typeof captureStdout>;
 
   beforeAll(async () => {
     // pino writes through process.stdout when its `write` has been replaced: capture every line.
-    process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
-      logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    };
+    capture = captureStdout();
     t = await startPaymentsApp({ LOG_LEVEL: 'trace' });
     alice = await merchant(t);
 
@@ -96,7 +91,7 @@ describe('card data never stored or logged (e2e)', () => {
   });
 
   afterAll(async () => {
-    process.stdout.write = originalWrite;
+    capture.restore();
     await t?.close();
   });
 
@@ -154,7 +149,7 @@ describe('card data never stored or logged (e2e)', () => {
   });
 
   it('should write no card number or CVC to any log line', () => {
-    const text = logs.join('');
+    const text = capture.lines.join('');
     // The capture works: the request log lines of this spec are there.
     expect(text).toContain('/v1/payments');
     for (const number of NUMBERS) expect(text).not.toContain(number);
