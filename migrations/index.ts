@@ -10,6 +10,7 @@ import { AuditLog1764000400000 } from './1764000400000-AuditLog';
 import { AuditChainTable1764000400001 } from './1764000400001-AuditChainTable';
 import { Payments1764000500000 } from './1764000500000-Payments';
 import { TokenCutoff1764000600000 } from './1764000600000-TokenCutoff';
+import { AuthLivenessNotify1764000700000 } from './1764000700000-AuthLivenessNotify';
 
 export const ALL_MIGRATIONS = [
   Init1764000000000,
@@ -20,4 +21,5 @@ export const ALL_MIGRATIONS = [
   AuditChainTable1764000400001,
   Payments1764000500000,
   TokenCutoff1764000600000,
+  AuthLivenessNotify1764000700000,
 ];

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 
 interface TransactionState {
@@ -44,6 +45,16 @@ export class TransactionHost {
   /** A repository bound to the current transaction (or to no transaction outside `run`). */
   repository<T extends ObjectLiteral>(entity: EntityTarget<T>): Repository<T> {
     return this.manager.getRepository(entity);
+  }
+
+  /**
+   * The transaction's own node-postgres connection inside `run` (undefined outside): for the
+   * one hot statement that skips TypeORM's query wrapper (AuditService.record).
+   */
+  async connection(): Promise<PoolClient | undefined> {
+    const runner = this.storage.getStore()?.manager.queryRunner;
+    // QueryRunner.connect() returns the connection it already holds inside a transaction.
+    return runner ? ((await runner.connect()) as PoolClient) : undefined;
   }
 
   /** Runs `fn` after the current transaction commits (immediately outside a transaction). */

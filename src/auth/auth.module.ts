@@ -6,6 +6,8 @@ import { AuthEventsService } from './auth-events.service';
 import { AuthMaintenanceService } from './auth-maintenance.service';
 import { AuthMonitoringListener } from './auth-monitoring.listener';
 import { IncidentResponseService } from './incident-response.service';
+import { LivenessCache } from './liveness/liveness-cache';
+import { LivenessListener } from './liveness/liveness-listener';
 import { AuthService } from './auth.service';
 import { ExternalIdentityMapper } from './external/external-identity.mapper';
 import { ExternalJwtStrategy } from './external/external-jwt.strategy';
@@ -21,6 +23,7 @@ import { PrincipalResolver } from './strategies/principal.resolver';
 import { AccessTokenService } from './tokens/access-token.service';
 import { JwksController } from './tokens/jwks.controller';
 import { UsersRepository } from './users/users.repository';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /**
  * Identity and access. Registers the two GLOBAL guards, in this order (Nest runs APP_GUARDs in
@@ -46,6 +49,12 @@ import { UsersRepository } from './users/users.repository';
     OAuthClientsRepository,
     OAuthService,
     PrincipalResolver,
+    {
+      provide: LivenessCache,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new LivenessCache(config.auth.livenessCacheMs),
+    },
+    LivenessListener,
     JwtStrategy,
     ExternalIdentityMapper,
     ExternalJwtStrategy,

@@ -37,6 +37,11 @@ export interface AppConfig {
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
+    /**
+     * How long a "session / client token is live" answer may be reused (ms; 0: never). Bounded
+     * further by LISTEN/NOTIFY invalidation: docs/auth.md "Liveness cache".
+     */
+    livenessCacheMs: number;
     /** PEM of the active ES256 private key (PKCS#8). */
     jwtPrivateKeyPem: string;
     /** PEMs of earlier public keys still published in the JWKS (signing key rotation). */

@@ -11,20 +11,28 @@ const DATABASE = 'postgres://app_runtime:pw@db.internal:5432/app';
 describe(readBenchmarkConfig.name, () => {
   it('should leave the security stack on by default', () => {
     const r = new EnvReader({}, false);
-    expect(readBenchmarkConfig(r, false)).toEqual({ securityOff: false });
+    expect(readBenchmarkConfig(r, false)).toEqual({ securityOff: false, plaintextFields: false });
     expect(r.errors).toEqual([]);
   });
 
   it('should allow the switch outside production', () => {
     const r = new EnvReader({ BENCHMARK_SECURITY_OFF: 'true' }, false);
-    expect(readBenchmarkConfig(r, false)).toEqual({ securityOff: true });
+    expect(readBenchmarkConfig(r, false)).toEqual({ securityOff: true, plaintextFields: true });
     expect(r.errors).toEqual([]);
   });
 
   it('should refuse the switch in production, and leave it off anyway', () => {
     const r = new EnvReader({ BENCHMARK_SECURITY_OFF: 'true' }, true);
-    expect(readBenchmarkConfig(r, true)).toEqual({ securityOff: false });
+    expect(readBenchmarkConfig(r, true)).toEqual({ securityOff: false, plaintextFields: false });
     expect(r.errors).toContain('BENCHMARK_SECURITY_OFF cannot be set in production');
+  });
+
+  it('should allow plaintext fields alone outside production, and refuse them in production', () => {
+    const test = new EnvReader({ BENCHMARK_PLAINTEXT_FIELDS: 'true' }, false);
+    expect(readBenchmarkConfig(test, false)).toEqual({ securityOff: false, plaintextFields: true });
+    const prod = new EnvReader({ BENCHMARK_PLAINTEXT_FIELDS: 'true' }, true);
+    expect(readBenchmarkConfig(prod, true)).toEqual({ securityOff: false, plaintextFields: false });
+    expect(prod.errors).toContain('BENCHMARK_PLAINTEXT_FIELDS cannot be set in production');
   });
 });
 

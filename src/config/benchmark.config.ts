@@ -10,13 +10,25 @@ export interface BenchmarkConfig {
    * NODE_ENV=production, and ignored there too (`benchmarkSecurityOff`).
    */
   securityOff: boolean;
+  /**
+   * Benchmark only: field encryption off alone (values stored in clear), so that the bench can
+   * isolate the cost of the request layers (auth, roles, limiter) from encryption and audit.
+   * Refused in production like the switch above.
+   */
+  plaintextFields: boolean;
 }
 
 export function readBenchmarkConfig(r: EnvReader, production: boolean): BenchmarkConfig {
   const securityOff = r.bool('BENCHMARK_SECURITY_OFF', false);
   if (production && securityOff)
     r.errors.push('BENCHMARK_SECURITY_OFF cannot be set in production');
-  return { securityOff: securityOff && !production };
+  const plaintextFields = r.bool('BENCHMARK_PLAINTEXT_FIELDS', false);
+  if (production && plaintextFields)
+    r.errors.push('BENCHMARK_PLAINTEXT_FIELDS cannot be set in production');
+  return {
+    securityOff: securityOff && !production,
+    plaintextFields: (securityOff || plaintextFields) && !production,
+  };
 }
 
 /**
@@ -26,4 +38,10 @@ export function readBenchmarkConfig(r: EnvReader, production: boolean): Benchmar
 export function benchmarkSecurityOff(config: Pick<AppConfig, 'nodeEnv'> | undefined): boolean {
   const c = config as Partial<AppConfig> | undefined;
   return c?.nodeEnv !== 'production' && c?.benchmark?.securityOff === true;
+}
+
+/** Field encryption off (the baseline, or BENCHMARK_PLAINTEXT_FIELDS); never in production. */
+export function benchmarkPlaintextFields(config: Pick<AppConfig, 'nodeEnv'> | undefined): boolean {
+  const c = config as Partial<AppConfig> | undefined;
+  return c?.nodeEnv !== 'production' && c?.benchmark?.plaintextFields === true;
 }

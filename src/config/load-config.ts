@@ -54,6 +54,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       issuer: r.string('JWT_ISSUER', 'http://localhost:3000'),
       audience: r.string('JWT_AUDIENCE', 'secure-api'),
       accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 600, 30, 3600),
+      livenessCacheMs: r.int('AUTH_LIVENESS_CACHE_MS', 1000, 0, 5000),
       jwtPrivateKeyPem: parsePrivateKey(r),
       jwtPublishedPublicKeyPems: parsePublicKeys(r),
       refreshTokenIdleTtlSeconds: r.int(

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { benchmarkSecurityOff } from '../config/benchmark.config';
+import { benchmarkPlaintextFields } from '../config/benchmark.config';
 import { BlindIndexService } from './blind-index.service';
 import { FieldCipher } from './field-cipher';
 import { registerFieldCipher, unregisterFieldCipher } from './field-cipher.registry';
@@ -25,7 +25,7 @@ import { KeyRotationService } from './key-rotation.service';
       useFactory: (config: AppConfig) => {
         const cipher = new FieldCipher(
           new KeyRing(config.crypto.encryptionKeys, config.crypto.activeEncryptionKeyId),
-          benchmarkSecurityOff(config),
+          benchmarkPlaintextFields(config),
         );
         registerFieldCipher(cipher);
         return cipher;

@@ -3,6 +3,7 @@ import { DynamicModule } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createApp } from '../../src/app';
+import { LivenessListener } from '../../src/auth/liveness/liveness-listener';
 import { AppConfig } from '../../src/config/app-config';
 import { generateSecrets } from '../../src/config/dev-secrets';
 import { loadConfig } from '../../src/config/load-config';
@@ -103,6 +104,7 @@ export async function startTestApp(
   const app = await createApp(config, { extraModules: options.extraModules, swaggerUi: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address() as { port: number };
+  const liveness = app.get(LivenessListener);
   const sqlClient = new Client({ connectionString: db.adminUrl });
   await sqlClient.connect();
   return {
@@ -110,8 +112,13 @@ export async function startTestApp(
     config,
     db,
     url: `http://127.0.0.1:${address.port}`,
-    sql: async <T>(text: string, params?: unknown[]) =>
-      (await sqlClient.query(text, params)).rows as T[],
+    sql: async <T>(text: string, params?: unknown[]) => {
+      const rows = (await sqlClient.query(text, params)).rows as T[];
+      // A change of a session, user or client reaches the app's liveness cache by NOTIFY,
+      // asynchronously: wait for it, as a request from another client would (docs/auth.md).
+      await liveness.sync();
+      return rows;
+    },
     close: async () => {
       await app.close();
       await sqlClient.end();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { LivenessCache } from '../liveness/liveness-cache';
 import type { Role, Scope } from '../principal';
 
 export interface OAuthClientRecord {
@@ -29,7 +30,10 @@ const toRecord = (row: ClientRow): OAuthClientRecord => ({
 /** OAuth clients (secrets only as HMAC-SHA256) and revoked client tokens. */
 @Injectable()
 export class OAuthClientsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly liveness: LivenessCache,
+  ) {}
 
   async create(
     ownerId: string,
@@ -80,6 +84,8 @@ export class OAuthClientsRepository {
       'WITH d AS (DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2 RETURNING id) SELECT id FROM d',
       [id, ownerId],
     );
+    // Liveness changes: this instance now; the others by NOTIFY (src/auth/liveness).
+    this.liveness.invalidateAll();
     return rows.length > 0;
   }
 
@@ -103,6 +109,7 @@ export class OAuthClientsRepository {
        ON CONFLICT (jti) DO NOTHING`,
       [jti, clientId, expiresAt],
     );
+    this.liveness.invalidateAll();
   }
 
   /**
@@ -116,6 +123,7 @@ export class OAuthClientsRepository {
       `UPDATE oauth_clients SET tokens_not_before = now() WHERE ($1::uuid IS NULL OR id = $1)`,
       [clientId ?? null],
     );
+    this.liveness.invalidateAll();
     return affected;
   }
 
@@ -126,6 +134,7 @@ export class OAuthClientsRepository {
       'DELETE FROM oauth_clients WHERE id = $1',
       [id],
     );
+    this.liveness.invalidateAll();
     return affected > 0;
   }
 
@@ -133,7 +142,8 @@ export class OAuthClientsRepository {
    * The per-request check of a client token: the client still exists (deleting it stops its
    * tokens), its owner is not disabled, this token's `jti` was not revoked, and it was issued
    * after the client's incident cut-off, if any (`iat` has one-second precision: a token from
-   * the cut-off's own second is refused too). Primary-key lookups, no cache.
+   * the cut-off's own second is refused too). Primary-key lookups; PrincipalResolver reuses a
+   * live answer briefly (src/auth/liveness).
    */
   async liveClient(
     clientId: string,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { LivenessCache } from '../liveness/liveness-cache';
 import type { Role } from '../principal';
 
 /**
@@ -8,7 +9,10 @@ import type { Role } from '../principal';
  */
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly liveness: LivenessCache,
+  ) {}
 
   async create(
     userId: string,
@@ -75,6 +79,8 @@ export class SessionsRepository {
         WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM r`,
       [sessionId, reason],
     );
+    // This instance at once; the others through the NOTIFY of the statement's trigger.
+    this.liveness.invalidateAll();
     return rows.length > 0;
   }
 
@@ -90,21 +96,26 @@ export class SessionsRepository {
         WHERE ($1::uuid IS NULL OR user_id = $1) AND revoked_at IS NULL`,
       [userId ?? null, reason],
     );
+    this.liveness.invalidateAll();
     return affected;
   }
 
   /**
-   * The per-request revocation check: one primary-key lookup joined to the user, so logout,
-   * reuse detection, absolute expiry, a disabled account and a role change all take effect on
-   * the very next request (no cache, no staleness).
+   * The revocation check: one primary-key lookup joined to the user, so logout, reuse detection,
+   * absolute expiry, a disabled account and a role change all take effect on the next request.
+   * PrincipalResolver reuses a live answer for at most AUTH_LIVENESS_CACHE_MS, invalidated by
+   * every change (src/auth/liveness). Also returns the session's absolute expiry.
    */
-  async liveSessionUser(sessionId: string, userId: string): Promise<{ roles: Role[] } | undefined> {
-    const rows: { roles: Role[] }[] = await this.db.query(
-      `SELECT u.roles FROM auth_sessions s JOIN users u ON u.id = s.user_id
+  async liveSessionUser(
+    sessionId: string,
+    userId: string,
+  ): Promise<{ roles: Role[]; expiresAt: Date } | undefined> {
+    const rows: { roles: Role[]; expires_at: Date }[] = await this.db.query(
+      `SELECT u.roles, s.expires_at FROM auth_sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL
           AND s.expires_at > now() AND NOT u.disabled`,
       [sessionId, userId],
     );
-    return rows[0];
+    return rows[0] && { roles: rows[0].roles, expiresAt: rows[0].expires_at };
   }
 }

@@ -1,19 +1,23 @@
 import { Injectable } from '@nestjs/common';
+import { LivenessCache } from '../liveness/liveness-cache';
 import { OAuthClientsRepository } from '../oauth/oauth-clients.repository';
 import { Principal, Scope, SCOPES } from '../principal';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import type { AccessTokenClaims } from '../tokens/access-token.service';
 
 /**
- * Turns the claims of a VERIFIED first-party access token into the Principal, checking on every
- * request that the session (users) or the client and token (OAuth clients) are still live.
- * That check is a primary-key lookup, uncached: revocation takes effect on the next request.
+ * Turns the claims of a VERIFIED first-party access token into the Principal, checking that the
+ * session (users) or the client and token (OAuth clients) are still live. The check is a
+ * primary-key lookup; a live answer is reused for at most AUTH_LIVENESS_CACHE_MS (1 s), and
+ * dropped at once by any revocation in this process or, through LISTEN/NOTIFY, anywhere else
+ * (src/auth/liveness/liveness-cache.ts, docs/auth.md "Liveness cache").
  */
 @Injectable()
 export class PrincipalResolver {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly clients: OAuthClientsRepository,
+    private readonly liveness: LivenessCache,
   ) {}
 
   async fromClaims(claims: Partial<AccessTokenClaims>): Promise<Principal | undefined> {
@@ -30,7 +34,11 @@ export class PrincipalResolver {
 
     if (typeof claims.client_id === 'string') {
       if (claims.client_id !== claims.sub || claims.sid !== undefined) return undefined;
-      const live = await this.clients.liveClient(claims.sub, claims.jti, claims.iat);
+      const { sub, jti, iat } = claims;
+      const live = await this.liveness.lookup(`client:${sub}:${jti}:${iat}`, async () => {
+        const value = await this.clients.liveClient(sub, jti, iat);
+        return value && { value };
+      });
       if (!live) return undefined;
       // The token's scopes, narrowed again to what the client holds now.
       const granted = String(claims.scope ?? '').split(' ');
@@ -48,14 +56,18 @@ export class PrincipalResolver {
     }
 
     if (typeof claims.sid !== 'string' || !isUuid(claims.sid)) return undefined;
-    const live = await this.sessions.liveSessionUser(claims.sid, claims.sub);
+    const { sid, sub } = claims;
+    const live = await this.liveness.lookup(`session:${sid}:${sub}`, async () => {
+      const value = await this.sessions.liveSessionUser(sid, sub);
+      return value && { value, notAfterMs: value.expiresAt.getTime() };
+    });
     if (!live) return undefined;
     return {
       type: 'user',
       id: claims.sub,
       ownerId: claims.sub,
       // Roles come from the database, not the token: a demoted user loses them at once.
-      roles: live.roles,
+      roles: [...live.roles],
       // Contract: a user's own login token carries all four scopes.
       scopes: [...SCOPES] as Scope[],
       sessionId: claims.sid,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { LivenessCache } from '../liveness/liveness-cache';
 import type { Role } from '../principal';
 
 export interface UserRecord {
@@ -29,7 +30,10 @@ const toRecord = (row: UserRow): UserRecord => ({
 /** The `users` table; used only inside src/auth (other features see a Principal). */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly liveness: LivenessCache,
+  ) {}
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
     const rows: UserRow[] = await this.db.query(
@@ -64,6 +68,7 @@ export class UsersRepository {
       'UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1',
       [id, disabled],
     );
+    this.liveness.invalidateAll(); // this instance now; the others by NOTIFY (src/auth/liveness)
     return affected > 0;
   }
 
