@@ -9,7 +9,9 @@
  * - `control`: NODE_ENV=test, every control on: shows that production vs test mode is not
  *   what the ratio measures, and is the reference for the next two;
  * - `no-limiter` (RATE_LIMIT_ENABLED=false) and `no-audit` (AUDIT_DISABLED_FOR_BENCHMARK=true):
- *   NODE_ENV=test, one control off each: the limiter's and the audit's own cost.
+ *   NODE_ENV=test, one control off each: the limiter's and the audit's own cost;
+ * - `layers`: NODE_ENV=test, audit off and fields in clear (BENCHMARK_PLAINTEXT_FIELDS): the
+ *   request layers alone (authentication, roles, limiter), for their CPU per request.
  * Every other setting is identical (rate limits raised so that nothing is refused: one client
  * address sends everything; see docs/performance.md).
  *
@@ -24,7 +26,9 @@
  * PostgreSQL), BENCH_DURATION (s, default 6), BENCH_CONNECTIONS (default 32),
  * BENCH_STORM_CONNECTIONS (default 8), BENCH_CPU_PROF=<configuration> (write a --cpu-prof
  * profile of that server into bench/results/), BENCH_ONLY=<configuration>|... and
- * BENCH_SCENARIOS=<scenario>|...|storm (subsets, for profiling).
+ * BENCH_SCENARIOS=<scenario>|...|storm (subsets, for profiling), BENCH_ROUNDS (default 1: every
+ * scenario that many times, configurations alternating; the summary reports medians of the
+ * per-round comparisons).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -44,6 +48,8 @@ const SECONDS = Number(process.env.BENCH_DURATION ?? 6);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const STORM_CONNECTIONS = Number(process.env.BENCH_STORM_CONNECTIONS ?? 8);
+/** Rounds of every scenario (configurations alternating); the summary takes medians. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const RESULTS_DIR = join(__dirname, '..', '..', '..', 'bench', 'results');
 const HIGH = '1000000';
 
@@ -74,6 +80,17 @@ const CONFIGURATIONS: Configuration[] = [
     name: 'no-audit',
     description: 'NODE_ENV=test, AUDIT_DISABLED_FOR_BENCHMARK=true',
     env: { NODE_ENV: 'test', AUDIT_DISABLED_FOR_BENCHMARK: 'true' },
+  },
+  {
+    // The request layers alone: authentication, roles, the limiter (validation runs in every
+    // configuration). Minus the baseline: their CPU per request (issue 9: at most 100 us).
+    name: 'layers',
+    description: 'NODE_ENV=test, audit off, fields in clear: guards and limiter only',
+    env: {
+      NODE_ENV: 'test',
+      AUDIT_DISABLED_FOR_BENCHMARK: 'true',
+      BENCHMARK_PLAINTEXT_FIELDS: 'true',
+    },
   },
 ];
 
@@ -383,6 +400,12 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 async function main(): Promise<void> {
@@ -395,7 +418,7 @@ async function main(): Promise<void> {
   const env = commonEnv(db, secrets);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const servers: Server[] = [];
-  const rows: Array<{ scenario: string; configuration: string } & Measurement> = [];
+  const rows: Array<{ scenario: string; configuration: string; round: number } & Measurement> = [];
   const storms: Array<Record<string, unknown>> = [];
   let failed = false;
   try {
@@ -409,21 +432,22 @@ async function main(): Promise<void> {
         `${'scenario'.padEnd(24)}${'configuration'.padEnd(12)}   req/s    p50    p99  CPU us/req  RSS MB  other statuses\n`,
     );
     const picked = process.env.BENCH_SCENARIOS?.split('|').map((x) => x.trim());
-    for (const [i, scenario] of SCENARIOS.entries()) {
-      if (picked && !picked.includes(scenario.name)) continue;
-      // Rotate the order so no configuration always runs first (the machine is shared).
-      const order = servers.map((_, k) => servers[(k + i) % servers.length]);
-      for (const server of order) {
-        const { measurement: m } = await measure(server, scenario);
-        rows.push({ scenario: scenario.name, configuration: server.config.name, ...m });
-        if (m.unexpected > 0) failed = true;
-        process.stdout.write(
-          `${scenario.name.padEnd(24)}${server.config.name.padEnd(12)}${pad(m.rps.toFixed(0), 8)}` +
-            `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}` +
-            `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
-        );
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [i, scenario] of SCENARIOS.entries()) {
+        if (picked && !picked.includes(scenario.name)) continue;
+        // Rotate the order so no configuration always runs first (the machine is shared).
+        const order = servers.map((_, k) => servers[(k + i + round) % servers.length]);
+        for (const server of order) {
+          const { measurement: m } = await measure(server, scenario);
+          rows.push({ scenario: scenario.name, configuration: server.config.name, round, ...m });
+          if (m.unexpected > 0) failed = true;
+          process.stdout.write(
+            `${scenario.name.padEnd(24)}${server.config.name.padEnd(12)}${pad(m.rps.toFixed(0), 8)}` +
+              `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}` +
+              `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
+          );
+        }
       }
-    }
     // The authenticated GET again, quiet then during a login storm, on the secured and the
     // baseline servers (a storm of correct-password logins: each one a real argon2id verify).
     const read = SCENARIOS[1];
@@ -466,29 +490,54 @@ async function main(): Promise<void> {
     await db.dispose();
   }
 
-  const get = (scenario: string, configuration: string) =>
-    rows.find((r) => r.scenario === scenario && r.configuration === configuration);
+  // Every figure below is a median over the rounds of a per-round comparison (the two sides of
+  // a pair ran seconds apart), so that drift in the machine's load cancels out.
+  const paired = (
+    scenario: string,
+    a: string,
+    b: string,
+    f: (x: Measurement, y: Measurement) => number,
+  ): number | undefined => {
+    const values: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const at = (c: string) =>
+        rows.find((r) => r.scenario === scenario && r.configuration === c && r.round === round);
+      const x = at(a);
+      const y = at(b);
+      if (x && y) values.push(f(x, y));
+    }
+    return median(values);
+  };
+  const rpsOf = (scenario: string, configuration: string) =>
+    median(
+      rows
+        .filter((r) => r.scenario === scenario && r.configuration === configuration)
+        .map((r) => r.rps),
+    );
   const summary: Array<Record<string, unknown>> = [];
   process.stdout.write(
-    `\n\n| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | limiter cost | audit cost |\n|---|---|---|---|---|---|---|\n`,
+    `\n\n${ROUNDS > 1 ? `medians of ${ROUNDS} rounds\n` : ''}` +
+      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost |\n|---|---|---|---|---|---|---|---|\n`,
   );
   for (const scenario of SCENARIOS) {
-    const s = get(scenario.name, 'secured');
-    const b = get(scenario.name, 'baseline');
-    const c = get(scenario.name, 'control');
-    const nl = get(scenario.name, 'no-limiter');
-    const na = get(scenario.name, 'no-audit');
-    const ratio = s && b ? s.rps / b.rps : undefined;
-    const cpuDelta = s && b ? s.cpuUsPerRequest - b.cpuUsPerRequest : undefined;
+    const name = scenario.name;
+    const sRps = rpsOf(name, 'secured');
+    const bRps = rpsOf(name, 'baseline');
+    const ratio = paired(name, 'secured', 'baseline', (x, y) => x.rps / y.rps);
+    const cpu = (x: Measurement, y: Measurement) => x.cpuUsPerRequest - y.cpuUsPerRequest;
+    const cpuDelta = paired(name, 'secured', 'baseline', cpu);
+    const layersCpu = paired(name, 'layers', 'baseline', cpu);
     // A control's cost: the throughput lost by switching it on, 1 - on/off.
-    const limiter = c && nl ? 1 - c.rps / nl.rps : undefined;
-    const audit = c && na ? 1 - c.rps / na.rps : undefined;
-    const limiterCpu = c && nl ? c.cpuUsPerRequest - nl.cpuUsPerRequest : undefined;
-    const auditCpu = c && na ? c.cpuUsPerRequest - na.cpuUsPerRequest : undefined;
+    const cost = (x: Measurement, y: Measurement) => 1 - x.rps / y.rps;
+    const limiter = paired(name, 'control', 'no-limiter', cost);
+    const audit = paired(name, 'control', 'no-audit', cost);
+    const limiterCpu = paired(name, 'control', 'no-limiter', cpu);
+    const auditCpu = paired(name, 'control', 'no-audit', cpu);
     summary.push({
-      scenario: scenario.name,
+      scenario: name,
       ratio,
       cpuDeltaUs: cpuDelta,
+      layersCpuUs: layersCpu,
       limiter,
       limiterCpu,
       audit,
@@ -496,8 +545,9 @@ async function main(): Promise<void> {
     });
     const f = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
     process.stdout.write(
-      `| ${scenario.name} | ${f(s?.rps, (x) => x.toFixed(0))} | ${f(b?.rps, (x) => x.toFixed(0))} | ${f(ratio, pct)} | ` +
-        `${f(cpuDelta, (x) => x.toFixed(0))} | ${f(limiter, pct)} (${f(limiterCpu, (x) => x.toFixed(0))} us) | ` +
+      `| ${name} | ${f(sRps, (x) => x.toFixed(0))} | ${f(bRps, (x) => x.toFixed(0))} | ${f(ratio, pct)} | ` +
+        `${f(cpuDelta, (x) => x.toFixed(0))} | ${f(layersCpu, (x) => x.toFixed(0))} | ` +
+        `${f(limiter, pct)} (${f(limiterCpu, (x) => x.toFixed(0))} us) | ` +
         `${f(audit, pct)} (${f(auditCpu, (x) => x.toFixed(0))} us) |\n`,
     );
   }
@@ -525,6 +575,7 @@ async function main(): Promise<void> {
     settings: {
       seconds: SECONDS,
       warmupSeconds: WARMUP_SECONDS,
+      rounds: ROUNDS,
       connections: CONNECTIONS,
       stormConnections: STORM_CONNECTIONS,
     },
