@@ -24,8 +24,8 @@
  *
  * Environment: BENCH_ADMIN_DATABASE_URL or DATABASE_URL (a superuser URL; otherwise an embedded
  * PostgreSQL), BENCH_DURATION (s, default 6), BENCH_CONNECTIONS (default 32),
- * BENCH_STORM_CONNECTIONS (default 8), BENCH_CPU_PROF=<configuration> (write a --cpu-prof
- * profile of that server into bench/results/), BENCH_ONLY=<configuration>|... and
+ * BENCH_STORM_CONNECTIONS (default 8), BENCH_CPU_PROF=<configuration>|... (write a --cpu-prof
+ * profile of each named server into bench/results/profile-<configuration>/), BENCH_ONLY=<configuration>|... and
  * BENCH_SCENARIOS=<scenario>|...|storm (subsets, for profiling), BENCH_ROUNDS (default 1: every
  * scenario that many times, configurations alternating; the summary reports medians of the
  * per-round comparisons).
@@ -424,7 +424,13 @@ async function main(): Promise<void> {
   try {
     for (const c of configurations)
       servers.push(
-        await startServer(c, env, process.env.BENCH_CPU_PROF === c.name ? RESULTS_DIR : undefined),
+        await startServer(
+          c,
+          env,
+          process.env.BENCH_CPU_PROF?.split('|').includes(c.name)
+            ? join(RESULTS_DIR, `profile-${c.name}`)
+            : undefined,
+        ),
       );
     process.stdout.write(
       `${cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; ` +

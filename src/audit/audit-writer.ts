@@ -16,9 +16,9 @@ import { batchParams, INSERT_BATCH_SQL } from './audit-rows';
 import { RateLimitedCoalescer } from './rate-limited-coalescer';
 import { AuditSealer } from './audit-sealer';
 
-/** A batch is written at 100 rows or 10 ms after its first row, whichever comes first. */
+/** A batch is written at 100 rows or 25 ms after its first row, whichever comes first. */
 export const AUDIT_BATCH_SIZE = 100;
-export const AUDIT_FLUSH_MS = 10;
+export const AUDIT_FLUSH_MS = 25;
 /** Rows kept for a retry while the database is unreachable; beyond that, loss is logged loudly. */
 const MAX_PENDING = 50_000;
 /** Batches written at once: the audit never takes more than this many pool connections. */

@@ -21,6 +21,21 @@ function flipPart(envelope: string, index: number): string {
   return parts.join(':');
 }
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/**
+ * Sets an unused low bit in the last character of the n-th part: Node decodes it to the SAME
+ * bytes, so only the canonical-encoding check can refuse it.
+ */
+function strayBits(envelope: string, index: number): string {
+  const parts = envelope.split(':');
+  const text = parts[index];
+  const last = ALPHABET.indexOf(text[text.length - 1]);
+  parts[index] = text.slice(0, -1) + ALPHABET[last | 1];
+  expect(parts[index]).not.toBe(text);
+  expect(Buffer.from(parts[index], 'base64url')).toEqual(Buffer.from(text, 'base64url'));
+  return parts.join(':');
+}
+
 describe(FieldCipher.name, () => {
   let logError: jest.SpyInstance;
   beforeEach(() => {
@@ -79,6 +94,13 @@ describe(FieldCipher.name, () => {
       ['a missing part', envelope.split(':').slice(0, 4).join(':')],
       ['an extra part', `${envelope}:AAAA`],
       ['non-base64url characters', envelope.replace(/:([^:]+)$/, ':+/+/')],
+      // 16-byte tag: 22 characters, 4 unused bits; 11-byte ciphertext: 15 characters, 2 unused.
+      ['a tag with stray trailing bits (non-canonical)', strayBits(envelope, 3)],
+      ['a ciphertext with stray trailing bits (non-canonical)', strayBits(envelope, 4)],
+      [
+        'a part of impossible length (1 mod 4)',
+        envelope.replace(/:([^:]+)$/, (_m, c: string) => `:${c}AA`),
+      ],
       ['plaintext instead of an envelope', '123-45-6789'],
       ['an empty string', ''],
     ];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessTokenClaims } from './access-token.service';
 
 /** Upper bound on entries: memory stays small (~1 KB each) whatever the token traffic. */
@@ -52,5 +52,6 @@ export class VerifiedTokenCache {
 }
 
 function keyOf(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot hash (Node >= 20.12): no Hash object per request.
+  return hash('sha256', token, 'base64url');
 }
