@@ -11,6 +11,7 @@ import { AuditChainTable1764000400001 } from './1764000400001-AuditChainTable';
 import { Payments1764000500000 } from './1764000500000-Payments';
 import { TokenCutoff1764000600000 } from './1764000600000-TokenCutoff';
 import { AuthLivenessNotify1764000700000 } from './1764000700000-AuthLivenessNotify';
+import { AuditSealHorizon1764000800000 } from './1764000800000-AuditSealHorizon';
 
 export const ALL_MIGRATIONS = [
   Init1764000000000,
@@ -22,4 +23,5 @@ export const ALL_MIGRATIONS = [
   Payments1764000500000,
   TokenCutoff1764000600000,
   AuthLivenessNotify1764000700000,
+  AuditSealHorizon1764000800000,
 ];

@@ -14,8 +14,9 @@ import { AuditQueryService } from './audit-query.service';
 
 /**
  * Feeds the audit-integrity alerts (docs/monitoring.md):
- * - at every scrape, the unsealed backlog (count and oldest entry), one query on the sealer's queue
- *   `audit_pending`: a stuck sealer shows as a growing age (AuditSealerStalled);
+ * - at every scrape, the unsealed backlog (count and oldest entry): the entries at or above the
+ *   sealed horizon (`audit_seal_state.since`) without a link; a stuck sealer shows as a growing
+ *   age (AuditSealerStalled);
  * - every AUDIT_VERIFY_INTERVAL_SECONDS, a full verification of the hash chain, whose result
  *   AuditQueryService reports (AuditChainBroken, AuditChainVerificationStale).
  * Only in the HTTP application: a CLI run does not start timers. Without MonitoringModule it
@@ -52,8 +53,9 @@ export class AuditMonitor implements OnApplicationBootstrap, OnApplicationShutdo
 
   async backlog(): Promise<AuditBacklog> {
     const [row] = await this.dataSource.query<{ unsealed: number; oldest: Date | null }[]>(
-      `SELECT count(*)::int AS unsealed, min(l.at) AS oldest
-         FROM audit_pending p JOIN audit_log l ON l.seq = p.seq`,
+      `SELECT count(*)::int AS unsealed, min(l.at) AS oldest FROM audit_log l
+        WHERE l.txid >= (SELECT since FROM audit_seal_state)
+          AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.seq = l.seq)`,
     );
     return { unsealed: row.unsealed, oldestUnsealedAt: row.oldest };
   }

@@ -142,15 +142,16 @@ export class AuditQueryService {
       if (rows.length < VERIFY_PAGE) break;
     }
     // A link cannot precede the anchor (retention removed everything up to it), and every
-    // entry is either linked or waiting for the sealer: one that is neither was inserted or
-    // unlinked behind the triggers' back.
+    // entry is either linked or waiting for the sealer (its transaction at or above the sealed
+    // horizon, migration 1764000800000): one that is neither was inserted or unlinked behind
+    // the sealer's back.
     const stray = await this.dataSource.query<{ id: string }[]>(
       `(SELECT l.id FROM audit_chain c JOIN audit_log l ON l.seq = c.seq
          WHERE c.chain_pos < $1 ORDER BY c.chain_pos LIMIT 1)
        UNION ALL
        (SELECT l.id FROM audit_log l
          WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.seq = l.seq)
-           AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.seq = l.seq)
+           AND l.txid < (SELECT since FROM audit_seal_state)
          ORDER BY l.seq LIMIT 1)
        LIMIT 1`,
       [startPos.toString()],

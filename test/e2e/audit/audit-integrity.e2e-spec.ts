@@ -102,14 +102,23 @@ describe('audit log integrity (e2e)', () => {
       );
       await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
       await expect(c.query('TRUNCATE audit_log')).rejects.toThrow(/permission denied/);
-      // Nor can it forge, change or drop a link of the chain, or its work queue.
+      // Nor can it forge, change or drop a link of the chain, move the sealer's horizon, or
+      // choose the transaction id an entry is sealed by.
       await expect(
         c.query("INSERT INTO audit_chain VALUES (999999, 1, repeat('0', 64), repeat('0', 64))"),
       ).rejects.toThrow(/permission denied/);
       await expect(c.query('UPDATE audit_chain SET hash = prev_hash')).rejects.toThrow(
         /permission denied/,
       );
-      await expect(c.query('DELETE FROM audit_pending')).rejects.toThrow(/permission denied/);
+      await expect(c.query("UPDATE audit_seal_state SET since = '1'")).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(
+        c.query(
+          `INSERT INTO audit_log (id, at, actor_type, action, outcome, txid)
+           VALUES (gen_random_uuid(), now(), 'anonymous', 'probes.create', 'success', '1')`,
+        ),
+      ).rejects.toThrow(/permission denied/);
       // The maintenance setting opens nothing without the grants.
       await c.query("SELECT set_config('audit.mode', 'maintenance', false)");
       await expect(c.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
@@ -210,22 +219,68 @@ describe('audit log integrity (e2e)', () => {
     expect(Number(linked)).toBe(100);
   });
 
-  it('should name an entry slipped in by the owner with the queue trigger disabled', async () => {
+  it('should link an entry whose transaction took a lower seq but committed later, never skip it', async () => {
     await audit.flush();
-    const id = '00000000-0000-4000-8000-00000000beef';
-    await asRole(t.db.ownerUrl, async (c) => {
-      await c.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_enqueue');
-      await c.query(
+    const insert = (c: Client, id: string) =>
+      c.query(
         `INSERT INTO audit_log (id, at, actor_type, action, outcome)
          VALUES ($1, now(), 'anonymous', 'probes.create', 'success')`,
         [id],
       );
-      await c.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_enqueue');
-    });
+    const linked = async (id: string) =>
+      (
+        await t.sql<{ chain_pos: string | null }>(
+          'SELECT c.chain_pos FROM audit_log l LEFT JOIN audit_chain c ON c.seq = l.seq WHERE l.id = $1',
+          [id],
+        )
+      )[0]?.chain_pos ?? null;
+    const slow = randomUUID();
+    const fast = randomUUID();
+    const writer = new Client({ connectionString: t.db.runtimeUrl });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await insert(writer, slow); // takes its seq first, commits last
+      await asRole(t.db.runtimeUrl, (c) => insert(c, fast));
+      await audit.flush();
+      // The open transaction holds the horizon back: nothing after it is linked yet, and the
+      // entry that is already visible counts as waiting, not as slipped in.
+      expect(await linked(fast)).toBeNull();
+      expect((await t.app.get(AuditQueryService).verify()).valid).toBe(true);
+      await writer.query('COMMIT');
+    } finally {
+      await writer.end();
+    }
+    await audit.flush();
+    const [slowPos, fastPos] = [await linked(slow), await linked(fast)];
+    expect(slowPos).not.toBeNull();
+    expect(fastPos).not.toBeNull();
+    // Both in one sealing, in seq order.
+    expect(BigInt(fastPos!)).toBe(BigInt(slowPos!) + 1n);
+    expect((await t.app.get(AuditQueryService).verify()).valid).toBe(true);
+  });
+
+  it('should name an entry slipped in by the owner below the sealed horizon', async () => {
+    await audit.flush();
+    const id = '00000000-0000-4000-8000-00000000beef';
+    // An old transaction id: the sealer has moved past it, so it is never linked.
+    await asRole(t.db.ownerUrl, (c) =>
+      c.query(
+        `INSERT INTO audit_log (id, at, actor_type, action, outcome, txid)
+         VALUES ($1, now(), 'anonymous', 'probes.create', 'success', '3')`,
+        [id],
+      ),
+    );
+    await audit.flush();
     const result = await t.app.get(AuditQueryService).verify();
     expect(result).toMatchObject({ valid: false, firstInvalidId: id });
-    // Put things back for the next test: queue it, so the sealer links it.
-    await t.sql('INSERT INTO audit_pending (seq) SELECT seq FROM audit_log WHERE id = $1', [id]);
+    // Put things back for the next test, through the maintenance path.
+    await asRole(t.db.ownerUrl, async (c) => {
+      await c.query('BEGIN');
+      await c.query("SELECT set_config('audit.mode', 'maintenance', true)");
+      await c.query('DELETE FROM audit_log WHERE id = $1', [id]);
+      await c.query('COMMIT');
+    });
     expect((await t.app.get(AuditQueryService).verify()).valid).toBe(true);
   });
 
