@@ -183,6 +183,8 @@ interface Server {
   customerId: string;
   storm: { email: string; password: string };
   stats(): Promise<{ cpuUs: number; rssBytes: number }>;
+  /** Switches the audit of this (non-production) server off or on, in the same process. */
+  setAudit(enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -226,6 +228,18 @@ async function startServer(
       child.on('message', onMessage);
       child.send({ type: 'stats', id } satisfies DriverMessage);
     });
+  const setAudit = (enabled: boolean) =>
+    new Promise<void>((resolve) => {
+      const id = ++nextId;
+      const onMessage = (m: ServerMessage) => {
+        if (m.type === 'audit' && m.id === id) {
+          child.off('message', onMessage);
+          resolve();
+        }
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'audit', id, enabled } satisfies DriverMessage);
+    });
   const stop = () =>
     new Promise<void>((resolve) => {
       child.removeAllListeners('exit');
@@ -234,7 +248,7 @@ async function startServer(
     });
   const url = `http://127.0.0.1:${port}`;
   const data = await seed(url);
-  return { config, child, url, ...data, stats, stop };
+  return { config, child, url, ...data, stats, setAudit, stop };
 }
 
 async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
@@ -435,7 +449,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; ` +
         `${CONNECTIONS} connections, ${SECONDS} s per measurement (after ${WARMUP_SECONDS} s warm-up)\n\n` +
-        `${'scenario'.padEnd(24)}${'configuration'.padEnd(12)}   req/s    p50    p99  CPU us/req  RSS MB  other statuses\n`,
+        `${'scenario'.padEnd(24)}${'configuration'.padEnd(18)}   req/s    p50    p99  CPU us/req  RSS MB  other statuses\n`,
     );
     const picked = process.env.BENCH_SCENARIOS?.split('|').map((x) => x.trim());
     for (let round = 0; round < ROUNDS; round++)
@@ -444,14 +458,27 @@ async function main(): Promise<void> {
         // Rotate the order so no configuration always runs first (the machine is shared).
         const order = servers.map((_, k) => servers[(k + i + round) % servers.length]);
         for (const server of order) {
-          const { measurement: m } = await measure(server, scenario);
-          rows.push({ scenario: scenario.name, configuration: server.config.name, round, ...m });
-          if (m.unexpected > 0) failed = true;
-          process.stdout.write(
-            `${scenario.name.padEnd(24)}${server.config.name.padEnd(12)}${pad(m.rps.toFixed(0), 8)}` +
-              `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}` +
-              `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
-          );
+          const runs: Array<{ name: string; audit?: boolean }> = [{ name: server.config.name }];
+          // The control server is measured twice: audit on and audit off in the SAME process
+          // (order alternating by round), for the audit's cost without the difference between
+          // two processes.
+          if (server.config.name === 'control') {
+            const on = { name: 'control', audit: true };
+            const off = { name: 'control-audit-off', audit: false };
+            runs.splice(0, 1, ...(round % 2 === 0 ? [on, off] : [off, on]));
+          }
+          for (const run of runs) {
+            if (run.audit !== undefined) await server.setAudit(run.audit);
+            const { measurement: m } = await measure(server, scenario);
+            if (run.audit === false) await server.setAudit(true);
+            rows.push({ scenario: scenario.name, configuration: run.name, round, ...m });
+            if (m.unexpected > 0) failed = true;
+            process.stdout.write(
+              `${scenario.name.padEnd(24)}${run.name.padEnd(18)}${pad(m.rps.toFixed(0), 8)}` +
+                `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}` +
+                `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
+            );
+          }
         }
       }
     // The authenticated GET again, quiet then during a login storm, on the secured and the
@@ -523,7 +550,7 @@ async function main(): Promise<void> {
   const summary: Array<Record<string, unknown>> = [];
   process.stdout.write(
     `\n\n${ROUNDS > 1 ? `medians of ${ROUNDS} rounds\n` : ''}` +
-      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost |\n|---|---|---|---|---|---|---|---|\n`,
+      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost (vs no-audit process) | audit cost (same process) |\n|---|---|---|---|---|---|---|---|---|\n`,
   );
   for (const scenario of SCENARIOS) {
     const name = scenario.name;
@@ -537,6 +564,8 @@ async function main(): Promise<void> {
     const cost = (x: Measurement, y: Measurement) => 1 - x.rps / y.rps;
     const limiter = paired(name, 'control', 'no-limiter', cost);
     const audit = paired(name, 'control', 'no-audit', cost);
+    const auditSameProcess = paired(name, 'control', 'control-audit-off', cost);
+    const auditSameProcessCpu = paired(name, 'control', 'control-audit-off', cpu);
     const limiterCpu = paired(name, 'control', 'no-limiter', cpu);
     const auditCpu = paired(name, 'control', 'no-audit', cpu);
     summary.push({
@@ -548,13 +577,16 @@ async function main(): Promise<void> {
       limiterCpu,
       audit,
       auditCpu,
+      auditSameProcess,
+      auditSameProcessCpu,
     });
     const f = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
     process.stdout.write(
       `| ${name} | ${f(sRps, (x) => x.toFixed(0))} | ${f(bRps, (x) => x.toFixed(0))} | ${f(ratio, pct)} | ` +
         `${f(cpuDelta, (x) => x.toFixed(0))} | ${f(layersCpu, (x) => x.toFixed(0))} | ` +
         `${f(limiter, pct)} (${f(limiterCpu, (x) => x.toFixed(0))} us) | ` +
-        `${f(audit, pct)} (${f(auditCpu, (x) => x.toFixed(0))} us) |\n`,
+        `${f(audit, pct)} (${f(auditCpu, (x) => x.toFixed(0))} us) | ` +
+        `${f(auditSameProcess, pct)} (${f(auditSameProcessCpu, (x) => x.toFixed(0))} us) |\n`,
     );
   }
   const maxRss = Math.max(

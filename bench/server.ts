@@ -10,13 +10,18 @@
  */
 import 'reflect-metadata';
 import { createApp } from '../src/app';
+import { AuditService } from '../src/audit/audit.service';
 import { loadConfig } from '../src/config/load-config';
 
 export type ServerMessage =
   | { type: 'listening'; port: number; nodeEnv: string }
-  | { type: 'stats'; id: number; cpuUs: number; rssBytes: number };
+  | { type: 'stats'; id: number; cpuUs: number; rssBytes: number }
+  | { type: 'audit'; id: number; enabled: boolean };
 
-export type DriverMessage = { type: 'stats'; id: number } | { type: 'stop' };
+export type DriverMessage =
+  | { type: 'stats'; id: number }
+  | { type: 'audit'; id: number; enabled: boolean }
+  | { type: 'stop' };
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('bench/server is started by bench/run (IPC channel)');
@@ -34,6 +39,10 @@ async function main(): Promise<void> {
         cpuUs: cpu.user + cpu.system,
         rssBytes: process.memoryUsage.rss(),
       });
+    } else if (message.type === 'audit') {
+      // Non-production servers only: AuditService refuses this in production.
+      app.get(AuditService).setEnabledForBenchmark(message.enabled);
+      send({ type: 'audit', id: message.id, enabled: message.enabled });
     } else if (message.type === 'stop') {
       // Closing the app writes a --cpu-prof profile on the normal exit that follows.
       void app.close().then(() => process.exit(0));

@@ -37,7 +37,8 @@ export class AuditService {
   private readonly logger = new Logger(AuditService.name);
   /** The current HTTP request, set by the audit interceptor around each handler. */
   private readonly requests = new AsyncLocalStorage<FastifyRequest>();
-  private readonly enabled: boolean;
+  private enabled: boolean;
+  private readonly production: boolean;
 
   constructor(
     private readonly tx: TransactionHost,
@@ -48,7 +49,18 @@ export class AuditService {
     @Optional() private readonly securityEvents?: SecurityEvents,
   ) {
     // Belt and braces: loadConfig refuses the switch in production; ignore it there anyway.
-    this.enabled = !(config.audit.disabledForBenchmark && config.nodeEnv !== 'production');
+    this.production = config.nodeEnv === 'production';
+    this.enabled = !(config.audit.disabledForBenchmark && !this.production);
+  }
+
+  /**
+   * `npm run bench` only: the audit off and on again in the SAME process, so that its cost is
+   * measured without the differences between two processes (docs/performance.md). Throws in
+   * production, where the audit can never be switched off.
+   */
+  setEnabledForBenchmark(enabled: boolean): void {
+    if (this.production) throw new Error('The audit cannot be switched off in production');
+    this.enabled = enabled;
   }
 
   /** Runs `work` in one database transaction shared by the change and its audit entries. */
