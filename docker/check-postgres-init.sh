@@ -53,4 +53,6 @@ if as_runtime -c "DROP TABLE ci_probe" >/dev/null 2>&1; then
 fi
 [[ "$(as_runtime -c "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = current_user")" == "f" ]] ||
   fail "app_runtime holds administrative attributes"
+[[ "$(as_runtime -c "SHOW idle_in_transaction_session_timeout")" == "1min" ]] ||
+  fail "app_runtime sessions idle in a transaction are not ended (the audit sealer waits for them)"
 echo "check-postgres-init: init.sh gives app_owner the schema and app_runtime DML only: ok (${base})"

@@ -37,6 +37,9 @@ SELECT NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'app_db') AS creat
 \endif
 REVOKE ALL ON DATABASE :"app_db" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"app_db" TO app_runtime;
+-- The audit sealer links entries up to the oldest open write transaction (docs/audit.md): a
+-- session of the app left idle inside a transaction must not hold it back for long.
+ALTER ROLE app_runtime IN DATABASE :"app_db" SET idle_in_transaction_session_timeout = '60s';
 \connect :"app_db"
 -- The public schema belongs to the owner so that migrations can manage it; nobody else creates.
 ALTER SCHEMA public OWNER TO app_owner;
