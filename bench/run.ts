@@ -31,16 +31,12 @@
  * per-round comparisons).
  */
 import { ChildProcess, fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { generateSecrets } from '../src/config/dev-secrets';
-import { startEmbeddedDatabase } from '../src/database/embedded-database';
-import { runMigrations } from '../src/database/migrate';
-import { provisionDatabase, withDatabase } from '../src/database/provision-database';
+import { Database, database } from './database';
 import type { LoadJob, LoadResult } from './load-worker';
 import type { DriverMessage, ServerMessage } from './server';
 
@@ -57,6 +53,8 @@ interface Configuration {
   name: string;
   description: string;
   env: Record<string, string>;
+  /** Also measured with its audit switched off in the same process, as `<name>-audit-off`. */
+  auditToggle?: boolean;
 }
 
 const CONFIGURATIONS: Configuration[] = [
@@ -70,7 +68,12 @@ const CONFIGURATIONS: Configuration[] = [
     description: 'NODE_ENV=test, BENCHMARK_SECURITY_OFF=true',
     env: { NODE_ENV: 'test', BENCHMARK_SECURITY_OFF: 'true' },
   },
-  { name: 'control', description: 'NODE_ENV=test, every control on', env: { NODE_ENV: 'test' } },
+  {
+    name: 'control',
+    description: 'NODE_ENV=test, every control on',
+    env: { NODE_ENV: 'test' },
+    auditToggle: true,
+  },
   {
     name: 'no-limiter',
     description: 'NODE_ENV=test, RATE_LIMIT_ENABLED=false',
@@ -122,58 +125,6 @@ function commonEnv(db: Database, secrets: Record<string, string>): Record<string
   };
 }
 
-interface Database {
-  runtimeUrl: string;
-  ownerUrl: string;
-  dispose(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A throwaway database with both roles and every migration (as test/helpers/test-app.ts). */
-async function database(): Promise<Database> {
-  const admin = process.env.BENCH_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (admin) {
-    const name = `bench_${randomBytes(4).toString('hex')}`;
-    // The test suite's role passwords: the roles are cluster-wide and shared with it.
-    const db = await provisionDatabase(admin, name, {
-      owner: 'test-owner-password',
-      runtime: 'test-runtime-password',
-    });
-    await runMigrations(db.ownerUrl);
-    return {
-      ...db,
-      dispose: async () => {
-        const client = new Client({ connectionString: withDatabase(admin, 'postgres') });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await client.end();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
-  const embedded = await startEmbeddedDatabase({
-    dataDir: dir,
-    port: await freePort(),
-    passwordSeed: randomBytes(16).toString('hex'),
-    persistent: false,
-  });
-  await runMigrations(embedded.ownerUrl);
-  return {
-    ...embedded,
-    dispose: async () => {
-      await embedded.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** A running server process and the data the scenarios need. */
 interface Server {
   config: Configuration;
@@ -216,30 +167,28 @@ async function startServer(
     });
   });
   let nextId = 0;
-  const stats = () =>
-    new Promise<{ cpuUs: number; rssBytes: number }>((resolve) => {
+  /** One request over IPC, answered by the server message of the same type and id. */
+  const ask = <T extends ServerMessage['type']>(
+    request: DistributiveOmit<Extract<DriverMessage, { type: T }>, 'id'>,
+  ) =>
+    new Promise<Extract<ServerMessage, { type: T }>>((resolve) => {
       const id = ++nextId;
       const onMessage = (m: ServerMessage) => {
-        if (m.type === 'stats' && m.id === id) {
+        if (m.type === request.type && 'id' in m && m.id === id) {
           child.off('message', onMessage);
-          resolve({ cpuUs: m.cpuUs, rssBytes: m.rssBytes });
+          resolve(m as Extract<ServerMessage, { type: T }>);
         }
       };
       child.on('message', onMessage);
-      child.send({ type: 'stats', id } satisfies DriverMessage);
+      child.send({ ...request, id });
     });
-  const setAudit = (enabled: boolean) =>
-    new Promise<void>((resolve) => {
-      const id = ++nextId;
-      const onMessage = (m: ServerMessage) => {
-        if (m.type === 'audit' && m.id === id) {
-          child.off('message', onMessage);
-          resolve();
-        }
-      };
-      child.on('message', onMessage);
-      child.send({ type: 'audit', id, enabled } satisfies DriverMessage);
-    });
+  const stats = async () => {
+    const { cpuUs, rssBytes } = await ask<'stats'>({ type: 'stats' });
+    return { cpuUs, rssBytes };
+  };
+  const setAudit = async (enabled: boolean) => {
+    await ask<'audit'>({ type: 'audit', enabled });
+  };
   const stop = () =>
     new Promise<void>((resolve) => {
       child.removeAllListeners('exit');
@@ -413,6 +362,8 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
   return { measurement, storm };
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
@@ -459,12 +410,11 @@ async function main(): Promise<void> {
         const order = servers.map((_, k) => servers[(k + i + round) % servers.length]);
         for (const server of order) {
           const runs: Array<{ name: string; audit?: boolean }> = [{ name: server.config.name }];
-          // The control server is measured twice: audit on and audit off in the SAME process
-          // (order alternating by round), for the audit's cost without the difference between
-          // two processes.
-          if (server.config.name === 'control') {
-            const on = { name: 'control', audit: true };
-            const off = { name: 'control-audit-off', audit: false };
+          // Audit on and off in the SAME process (order alternating by round), for the audit's
+          // cost without the difference between two processes.
+          if (server.config.auditToggle) {
+            const on = { name: server.config.name, audit: true };
+            const off = { name: `${server.config.name}-audit-off`, audit: false };
             runs.splice(0, 1, ...(round % 2 === 0 ? [on, off] : [off, on]));
           }
           for (const run of runs) {

@@ -18,24 +18,18 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { Client } from 'pg';
 import { createApp } from '../src/app';
 import { generateSecrets } from '../src/config/dev-secrets';
 import { loadConfig } from '../src/config/load-config';
-import { startEmbeddedDatabase } from '../src/database/embedded-database';
-import { runMigrations } from '../src/database/migrate';
-import { provisionDatabase, withDatabase } from '../src/database/provision-database';
 import { RateLimitGuard } from '../src/rate-limit/rate-limit.guard';
 import { RateLimitHooks } from '../src/rate-limit/rate-limit.hooks';
 import { RateLimiter } from '../src/rate-limit/rate-limiter.service';
+import { Database, database } from './database';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -88,57 +82,6 @@ function scenarios(): Scenario[] {
     extraModules: [StockThrottlerModule],
   });
   return list;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Database {
-  runtimeUrl: string;
-  ownerUrl: string;
-  dispose(): Promise<void>;
-}
-
-async function database(): Promise<Database> {
-  const admin = process.env.BENCH_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (admin) {
-    const name = `bench_${randomBytes(4).toString('hex')}`;
-    // The test suite's role passwords: the roles are cluster-wide and shared with it.
-    const db = await provisionDatabase(admin, name, {
-      owner: 'test-owner-password',
-      runtime: 'test-runtime-password',
-    });
-    await runMigrations(db.ownerUrl);
-    return {
-      ...db,
-      dispose: async () => {
-        const client = new Client({ connectionString: withDatabase(admin, 'postgres') });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await client.end();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
-  const embedded = await startEmbeddedDatabase({
-    dataDir: dir,
-    port: await freePort(),
-    passwordSeed: randomBytes(16).toString('hex'),
-    persistent: false,
-  });
-  await runMigrations(embedded.ownerUrl);
-  return {
-    ...embedded,
-    dispose: async () => {
-      await embedded.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 interface LoadResult {

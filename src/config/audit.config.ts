@@ -1,3 +1,4 @@
+import { readBenchmarkSwitch } from './benchmark.config';
 import type { EnvReader } from './env-reader';
 
 export interface AuditConfig {
@@ -13,12 +14,9 @@ export interface AuditConfig {
 }
 
 export function readAuditConfig(r: EnvReader, production: boolean): AuditConfig {
-  const disabledForBenchmark = r.bool('AUDIT_DISABLED_FOR_BENCHMARK', false);
-  if (production && disabledForBenchmark)
-    r.errors.push('AUDIT_DISABLED_FOR_BENCHMARK cannot be set in production');
   return {
     retentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36500),
     archiveDir: r.string('AUDIT_ARCHIVE_DIR', '.data/audit-archive'),
-    disabledForBenchmark: disabledForBenchmark && !production,
+    disabledForBenchmark: readBenchmarkSwitch(r, 'AUDIT_DISABLED_FOR_BENCHMARK', production),
   };
 }

@@ -18,17 +18,20 @@ export interface BenchmarkConfig {
   plaintextFields: boolean;
 }
 
+/**
+ * A benchmark-only switch: false by default, refused at boot in production (the error names the
+ * variable) and false there anyway.
+ */
+export function readBenchmarkSwitch(r: EnvReader, name: string, production: boolean): boolean {
+  const on = r.bool(name, false);
+  if (production && on) r.errors.push(`${name} cannot be set in production`);
+  return on && !production;
+}
+
 export function readBenchmarkConfig(r: EnvReader, production: boolean): BenchmarkConfig {
-  const securityOff = r.bool('BENCHMARK_SECURITY_OFF', false);
-  if (production && securityOff)
-    r.errors.push('BENCHMARK_SECURITY_OFF cannot be set in production');
-  const plaintextFields = r.bool('BENCHMARK_PLAINTEXT_FIELDS', false);
-  if (production && plaintextFields)
-    r.errors.push('BENCHMARK_PLAINTEXT_FIELDS cannot be set in production');
-  return {
-    securityOff: securityOff && !production,
-    plaintextFields: (securityOff || plaintextFields) && !production,
-  };
+  const securityOff = readBenchmarkSwitch(r, 'BENCHMARK_SECURITY_OFF', production);
+  const plaintextFields = readBenchmarkSwitch(r, 'BENCHMARK_PLAINTEXT_FIELDS', production);
+  return { securityOff, plaintextFields: securityOff || plaintextFields };
 }
 
 /**
