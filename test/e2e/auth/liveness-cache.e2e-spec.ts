@@ -60,16 +60,31 @@ describe('liveness cache (e2e)', () => {
     expect(refusedAt - warmedAt).toBeGreaterThanOrEqual(TTL_MS - 1000);
   });
 
+  /**
+   * Runs `fn` with the NOTIFY trigger of auth_sessions off, so that only this instance's own
+   * invalidation can empty the cache: a test that passes here proves the local path.
+   */
+  const withoutNotify = async (fn: () => Promise<void>) => {
+    await t.sql('ALTER TABLE auth_sessions DISABLE TRIGGER auth_sessions_liveness_notify');
+    try {
+      await fn();
+    } finally {
+      await t.sql('ALTER TABLE auth_sessions ENABLE TRIGGER auth_sessions_liveness_notify');
+    }
+  };
+
   it('should refuse the access token at once after logout, with a warm cache', async () => {
     const u = await loginAs(t);
     await me(u.accessToken).expect(200);
     await me(u.accessToken).expect(200);
-    await request(t.url)
-      .post('/v1/auth/logout')
-      .set(...bearer(u.accessToken))
-      .send({})
-      .expect(204);
-    await me(u.accessToken).expect(401);
+    await withoutNotify(async () => {
+      await request(t.url)
+        .post('/v1/auth/logout')
+        .set(...bearer(u.accessToken))
+        .send({})
+        .expect(204);
+      await me(u.accessToken).expect(401);
+    });
   });
 
   it('should refuse every access token of the session at once after refresh-token reuse', async () => {
@@ -81,12 +96,14 @@ describe('liveness cache (e2e)', () => {
       .expect(200);
     const newAccess = rotated.body.access_token as string;
     await me(newAccess).expect(200);
-    await request(t.url)
-      .post('/v1/auth/refresh')
-      .send({ refresh_token: u.refreshToken })
-      .expect(401);
-    await me(u.accessToken).expect(401);
-    await me(newAccess).expect(401);
+    await withoutNotify(async () => {
+      await request(t.url)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: u.refreshToken })
+        .expect(401);
+      await me(u.accessToken).expect(401);
+      await me(newAccess).expect(401);
+    });
   });
 
   it('should see a change committed by another connection (another instance, the CLI, SQL) on the next request', async () => {
