@@ -20,6 +20,7 @@ import { PasswordHasher } from './passwords/password-hasher';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { PrincipalResolver } from './strategies/principal.resolver';
+import { VerifiedTokenCache } from './tokens/verified-token-cache';
 import { AccessTokenService } from './tokens/access-token.service';
 import { JwksController } from './tokens/jwks.controller';
 import { UsersRepository } from './users/users.repository';
@@ -49,6 +50,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
     OAuthClientsRepository,
     OAuthService,
     PrincipalResolver,
+    // Shared by JwtStrategy (fills it after a full verification) and AuthenticationGuard.
+    { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() },
     {
       provide: LivenessCache,
       inject: [APP_CONFIG],

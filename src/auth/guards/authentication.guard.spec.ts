@@ -1,8 +1,12 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { PRINCIPAL_REQUEST_KEY } from '../decorators/current-principal.decorator';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import type { Principal } from '../principal';
 import { ProblemException } from '../../http/problem';
+import { PrincipalResolver } from '../strategies/principal.resolver';
+import { AccessTokenClaims } from '../tokens/access-token.service';
+import { VerifiedTokenCache } from '../tokens/verified-token-cache';
 import { AuthenticationGuard } from './authentication.guard';
 
 describe(AuthenticationGuard.name, () => {
@@ -19,15 +23,20 @@ describe(AuthenticationGuard.name, () => {
       }),
     } as unknown as ExecutionContext;
   }
-  const guard = (isPublic: boolean) =>
-    new AuthenticationGuard({
+  const reflector = (isPublic: boolean) =>
+    ({
       getAllAndOverride: (key: string) => (key === IS_PUBLIC_KEY ? isPublic : undefined),
-    } as unknown as Reflector);
+    }) as unknown as Reflector;
+  const unusedResolver = {} as PrincipalResolver;
+  const guard = (isPublic: boolean) =>
+    new AuthenticationGuard(reflector(isPublic), new VerifiedTokenCache(), unusedResolver);
   const principal: Principal = { type: 'user', id: 'u', ownerId: 'u', roles: ['user'], scopes: [] };
 
   it('should answer 401, never a 500, to a malformed token in the benchmark baseline', async () => {
     const benchGuard = new AuthenticationGuard(
-      { getAllAndOverride: () => undefined } as unknown as Reflector,
+      reflector(false),
+      new VerifiedTokenCache(),
+      unusedResolver,
       undefined,
       { nodeEnv: 'test', benchmark: { securityOff: true } } as never,
     );
@@ -82,5 +91,52 @@ describe(AuthenticationGuard.name, () => {
 
   it('should return the principal the strategy produced', () => {
     expect(guard(false).handleRequest(null, principal, undefined, context({}))).toBe(principal);
+  });
+
+  describe('with a token already verified in this process', () => {
+    const token = 'header.payload.signature';
+    const claims: Partial<AccessTokenClaims> = { sub: 'u', exp: Date.now() / 1000 + 60 };
+    function fastGuard(live: Principal | undefined) {
+      const verified = new VerifiedTokenCache();
+      verified.set(token, claims);
+      const fromClaims = jest.fn(async () => live);
+      const events = { record: jest.fn() };
+      const subject = new AuthenticationGuard(
+        reflector(false),
+        verified,
+        { fromClaims } as unknown as PrincipalResolver,
+        events as never,
+      );
+      return { subject, fromClaims, events };
+    }
+
+    it('should set the principal from the live check without running passport', async () => {
+      const { subject, fromClaims } = fastGuard(principal);
+      const request = { headers: { authorization: `Bearer ${token}` }, query: {} };
+      const ctx = { ...context({}), switchToHttp: () => ({ getRequest: () => request }) };
+      // No passport strategy is registered in this test: reaching passport would throw.
+      await expect(subject.canActivate(ctx as ExecutionContext)).resolves.toBe(true);
+      expect(fromClaims).toHaveBeenCalledWith(claims);
+      expect((request as Record<string, unknown>)[PRINCIPAL_REQUEST_KEY]).toBe(principal);
+    });
+
+    it('should answer 401 and record a revoked token when the session is no longer live', async () => {
+      const { subject, events } = fastGuard(undefined);
+      const promise = subject.canActivate(
+        context({ headers: { authorization: `Bearer ${token}` } }),
+      );
+      await expect(promise).rejects.toMatchObject({ status: 401 });
+      expect(events.record).toHaveBeenCalledWith('auth.token_refused', { reason: 'revoked' });
+    });
+
+    it('should not take the shortcut for a different token', async () => {
+      const { subject, fromClaims } = fastGuard(principal);
+      const promise = subject.canActivate(
+        context({ headers: { authorization: `Bearer ${token}x` } }),
+      );
+      // Passport's path: no strategy is registered here, so it fails; the cache was not used.
+      await expect(promise).rejects.toBeDefined();
+      expect(fromClaims).not.toHaveBeenCalled();
+    });
   });
 });

@@ -8,7 +8,9 @@ import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { PRINCIPAL_REQUEST_KEY } from '../decorators/current-principal.decorator';
 import { EXTERNAL_JWT_STRATEGY } from '../external/external-jwt.strategy';
 import { Principal, SCOPES } from '../principal';
-import { JWT_STRATEGY } from '../strategies/jwt.strategy';
+import { bearerToken, JWT_STRATEGY } from '../strategies/jwt.strategy';
+import { PrincipalResolver } from '../strategies/principal.resolver';
+import { VerifiedTokenCache } from '../tokens/verified-token-cache';
 import { SecurityEvents } from '../../monitoring/security-events.service';
 import { unauthorized } from './bearer-challenge';
 import { tokenRefusalReason } from './token-refusal-reason';
@@ -20,11 +22,18 @@ import { tokenRefusalReason } from './token-refusal-reason';
  *
  * Tokens are tried against our own issuer (`jwt`), then, when configured, the external issuer
  * (`external-jwt`). Whatever fails answers 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3).
+ *
+ * One shortcut, which changes no decision: a token that already passed our strategy's full
+ * verification in this process (VerifiedTokenCache: the same bytes, before its `exp`) goes
+ * straight to the live session / client check (PrincipalResolver), which runs on every request
+ * either way. Passport's per-request machinery is then skipped (docs/performance.md).
  */
 @Injectable()
 export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_STRATEGY]) {
   constructor(
     private readonly reflector: Reflector,
+    private readonly verifiedTokens: VerifiedTokenCache,
+    private readonly resolver: PrincipalResolver,
     @Optional() private readonly securityEvents?: SecurityEvents,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
@@ -47,7 +56,18 @@ export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, EXTERNAL_JWT_S
     const query = request.query as Record<string, unknown> | undefined;
     if (query && typeof query === 'object' && 'access_token' in query)
       throw unauthorized(true, 'Access tokens are accepted only in the Authorization header.');
-    return (await super.canActivate(context)) as boolean;
+    const token = bearerToken(request);
+    const claims = token === null ? undefined : this.verifiedTokens.get(token);
+    if (claims === undefined) return (await super.canActivate(context)) as boolean;
+    // Already verified: the live check decides, exactly as in JwtStrategy.validate.
+    const principal = this.handleRequest<Principal>(
+      null,
+      (await this.resolver.fromClaims(claims)) ?? false,
+      undefined,
+      context,
+    );
+    (request as unknown as Record<string, unknown>)[PRINCIPAL_REQUEST_KEY] = principal;
+    return true;
   }
 
   override getAuthenticateOptions(): { session: boolean; property: string } {

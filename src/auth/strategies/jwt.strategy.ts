@@ -22,7 +22,8 @@ export const JWT_STRATEGY = 'jwt';
  * - algorithm pinned to ES256 (so `none` and HS256-with-the-public-key fail), issuer and
  *   audience pinned, `typ` must be `at+jwt`, `exp` required and enforced;
  * - then the session or client is checked live (PrincipalResolver), on every request.
- * A token that passed all of this once is not re-verified until its `exp` (VerifiedTokenCache).
+ * A token that passed all of this once is recorded in the VerifiedTokenCache until its `exp`:
+ * AuthenticationGuard then sends it straight to the live check, without passport or this class.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
@@ -30,6 +31,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     @Inject(APP_CONFIG) config: AppConfig,
     tokens: AccessTokenService,
     private readonly resolver: PrincipalResolver,
+    private readonly verified: VerifiedTokenCache,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -55,24 +57,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     });
   }
 
-  /** Signature checks already passed, per token, until its `exp` (verified-token-cache.ts). */
-  private readonly verified = new VerifiedTokenCache();
-
-  /**
-   * A token verified before in this process skips jsonwebtoken (the ECDSA verification, the
-   * costliest step: docs/performance.md) and goes straight to `validate`, whose live session
-   * check runs on every request either way. Anything else takes passport-jwt's full path.
-   */
-  override authenticate(request: Request, options?: unknown): void {
-    const token = bearerToken(request);
-    const claims = token ? this.verified.get(token) : undefined;
-    if (!claims) return super.authenticate(request, options);
-    this.resolver.fromClaims(claims).then(
-      (principal) => (principal ? this.success(principal) : this.fail(401)),
-      (error: unknown) => this.error(error instanceof Error ? error : new Error(String(error))),
-    );
-  }
-
   async validate(request: Request, claims: Partial<AccessTokenClaims>): Promise<Principal | false> {
     // Called by passport-jwt only after full verification: only verified claims are cached.
     const token = bearerToken(request);
@@ -82,6 +66,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
 }
 
 const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
-function bearerToken(request: Request): string | null {
+/** The bearer token exactly as passport-jwt extracts it (Authorization header only). */
+export function bearerToken(request: { headers: Record<string, unknown> }): string | null {
   return extractBearer(request);
 }
