@@ -33,9 +33,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 # ---- runtime ------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# Memory bounds (src/config/node-runtime.ts, docs/performance.md "Memory").
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 # npm and corepack are not needed to run the service: removing them shrinks what an attacker
 # could use inside the container and what a scanner flags.
@@ -53,4 +55,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # SIGTERM triggers the graceful shutdown (stop accepting, finish in-flight requests, close the
 # database pool).
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--max-old-space-size=256", "dist/src/main.js"]

@@ -13,14 +13,16 @@
  * - `layers`: NODE_ENV=test, audit off and fields in clear (BENCHMARK_PLAINTEXT_FIELDS): the
  *   request layers alone (authentication, roles, limiter), for their CPU per request.
  * Every other setting is identical (rate limits raised so that nothing is refused: one client
- * address sends everything; see docs/performance.md).
+ * address sends everything; see docs/performance.md), and every server runs Node as production
+ * does (src/config/node-runtime.ts: heap and malloc bounds).
  *
  * Scenarios: GET /health/live (the floor), GET /v1/customers/:id (authenticated, audited read,
  * decryption), GET /v1/customers (a page of 20), POST /v1/customers, POST /v1/payments (a new
  * Idempotency-Key each request), then the GET by id again while a login storm runs.
  * For each scenario the configurations run back to back (order rotated per scenario).
  * Load comes from autocannon in child processes (bench/load-worker.ts). CPU per request is the
- * server process's own `process.cpuUsage()` delta over the measured window, read over IPC.
+ * server process's own `process.cpuUsage()` delta over the measured window, read over IPC; RSS
+ * and V8's heap (`heapTotal`) are read at the end of each window.
  *
  * Environment: BENCH_ADMIN_DATABASE_URL or DATABASE_URL (a superuser URL; otherwise an embedded
  * PostgreSQL), BENCH_DURATION (s, default 6), BENCH_CONNECTIONS (default 32),
@@ -36,6 +38,7 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generateSecrets } from '../src/config/dev-secrets';
+import { NODE_RUNTIME } from '../src/config/node-runtime';
 import { Database, database } from './database';
 import type { LoadJob, LoadResult } from './load-worker';
 import type { DriverMessage, ServerMessage } from './server';
@@ -133,7 +136,7 @@ interface Server {
   token: string;
   customerId: string;
   storm: { email: string; password: string };
-  stats(): Promise<{ cpuUs: number; rssBytes: number }>;
+  stats(): Promise<{ cpuUs: number; rssBytes: number; heapBytes: number }>;
   /** Switches the audit of this (non-production) server off or on, in the same process. */
   setAudit(enabled: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -145,9 +148,11 @@ async function startServer(
   profileDir?: string,
 ): Promise<Server> {
   const logs = process.env.BENCH_SERVER_LOGS === '1';
-  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // Node started as in production (Dockerfile, start:prod): the same heap and malloc bounds.
+  const execArgv: string[] = [...NODE_RUNTIME.flags];
+  if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const child = fork(join(__dirname, 'server.js'), [], {
-    env: { ...env, ...config.env },
+    env: { ...env, ...NODE_RUNTIME.env, ...config.env },
     execArgv,
     // Request logs go to /dev/null (written, as in production, but not kept), unless
     // BENCH_SERVER_LOGS=1 keeps them in bench/results/<configuration>.log.
@@ -183,8 +188,8 @@ async function startServer(
       child.send({ ...request, id });
     });
   const stats = async () => {
-    const { cpuUs, rssBytes } = await ask<'stats'>({ type: 'stats' });
-    return { cpuUs, rssBytes };
+    const { cpuUs, rssBytes, heapBytes } = await ask<'stats'>({ type: 'stats' });
+    return { cpuUs, rssBytes, heapBytes };
   };
   const setAudit = async (enabled: boolean) => {
     await ask<'audit'>({ type: 'audit', enabled });
@@ -342,6 +347,7 @@ function load(job: LoadJob): Promise<LoadResult> {
 interface Measurement extends LoadResult {
   cpuUsPerRequest: number;
   rssMb: number;
+  heapMb: number;
   unexpected: number;
 }
 
@@ -357,6 +363,7 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
     // Includes the storm's logins when one runs: CPU per request is reported for quiet runs.
     cpuUsPerRequest: (after.cpuUs - before.cpuUs) / Math.max(1, answered + (storm?.total ?? 0)),
     rssMb: after.rssBytes / 1024 / 1024,
+    heapMb: after.heapBytes / 1024 / 1024,
     unexpected: answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors,
   };
   return { measurement, storm };
@@ -400,7 +407,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; ` +
         `${CONNECTIONS} connections, ${SECONDS} s per measurement (after ${WARMUP_SECONDS} s warm-up)\n\n` +
-        `${'scenario'.padEnd(24)}${'configuration'.padEnd(18)}   req/s    p50    p99  CPU us/req  RSS MB  other statuses\n`,
+        `${'scenario'.padEnd(24)}${'configuration'.padEnd(18)}   req/s    p50    p99  CPU us/req  RSS MB  heap MB  other statuses\n`,
     );
     const picked = process.env.BENCH_SCENARIOS?.split('|').map((x) => x.trim());
     for (let round = 0; round < ROUNDS; round++)
@@ -425,7 +432,7 @@ async function main(): Promise<void> {
             if (m.unexpected > 0) failed = true;
             process.stdout.write(
               `${scenario.name.padEnd(24)}${run.name.padEnd(18)}${pad(m.rps.toFixed(0), 8)}` +
-                `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}` +
+                `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}${pad(m.heapMb.toFixed(0), 9)}` +
                 `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
             );
           }

@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config/load-config';
 
 export type ServerMessage =
   | { type: 'listening'; port: number; nodeEnv: string }
-  | { type: 'stats'; id: number; cpuUs: number; rssBytes: number }
+  | { type: 'stats'; id: number; cpuUs: number; rssBytes: number; heapBytes: number }
   | { type: 'audit'; id: number; enabled: boolean };
 
 export type DriverMessage =
@@ -33,11 +33,14 @@ async function main(): Promise<void> {
   process.on('message', (message: DriverMessage) => {
     if (message.type === 'stats') {
       const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
       send({
         type: 'stats',
         id: message.id,
         cpuUs: cpu.user + cpu.system,
-        rssBytes: process.memoryUsage.rss(),
+        rssBytes: memory.rss,
+        // V8's heap as reserved (used or not): the part of RSS the JavaScript heap accounts for.
+        heapBytes: memory.heapTotal,
       });
     } else if (message.type === 'audit') {
       // Non-production servers only: AuditService refuses this in production.

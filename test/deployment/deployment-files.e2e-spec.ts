@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
+import { NODE_RUNTIME } from '../../src/config/node-runtime';
 
 /**
  * The deployment files hold security promises of their own (docs/deployment.md). No Docker engine
@@ -192,8 +193,23 @@ describe('deployment files', () => {
       expect(finalStage.match(/^USER (\S+)$/gm)).toEqual(['USER node']);
       expect(dockerfile).toMatch(/^RUN npm ci --omit=dev /m);
       expect(finalStage).toContain('COPY --from=deps /app/node_modules ./node_modules');
-      expect(finalStage).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+      expect(finalStage).toMatch(/^CMD \["node", .*"dist\/src\/main\.js"\]$/m);
       expect(finalStage).toMatch(/HOST=0\.0\.0\.0/);
+    });
+
+    it('should start Node with the memory bounds of src/config/node-runtime.ts, as start:prod does', () => {
+      const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)![1]) as string[];
+      expect(cmd).toEqual(['node', ...NODE_RUNTIME.flags, 'dist/src/main.js']);
+      for (const [name, value] of Object.entries(NODE_RUNTIME.env))
+        expect(finalStage).toMatch(new RegExp(`^\\s*(ENV )?${name}=${value}\\b`, 'm'));
+      const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> })
+        .scripts;
+      const env = Object.entries(NODE_RUNTIME.env).map(([k, v]) => `${k}=${v}`);
+      expect(scripts['start:prod']).toBe(
+        ['NODE_ENV=production', ...env, 'node', ...NODE_RUNTIME.flags, 'dist/src/main.js'].join(
+          ' ',
+        ),
+      );
     });
 
     it('should have a HEALTHCHECK on /health/live', () => {
