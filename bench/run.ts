@@ -34,7 +34,7 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generateSecrets } from '../src/config/dev-secrets';
@@ -344,8 +344,39 @@ function load(job: LoadJob): Promise<LoadResult> {
   });
 }
 
+/**
+ * CPU time (µs) used so far by every PostgreSQL process on this machine, from Linux's /proc
+ * (utime + stime, in USER_HZ = 100 ticks per second); undefined where /proc is missing. The
+ * bench database's pooled backends live as long as the servers, so a difference over a window
+ * is PostgreSQL's work for that window (any other database on the same server counts too: run
+ * the bench on a quiet machine).
+ */
+function postgresCpuUs(): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const end = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, end) !== 'postgres') continue;
+      const fields = stat.slice(end + 2).split(' '); // fields[0] is field 3 (state)
+      ticks += Number(fields[11]) + Number(fields[12]); // fields 14 and 15: utime, stime
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return (ticks * 1e6) / 100;
+}
+
 interface Measurement extends LoadResult {
   cpuUsPerRequest: number;
+  /** PostgreSQL's CPU over the window per response (postgresCpuUs), when it can be read. */
+  dbCpuUsPerRequest: number | undefined;
   rssMb: number;
   heapMb: number;
   unexpected: number;
@@ -355,13 +386,20 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
   const base = { url: server.url, connections: CONNECTIONS, ...scenario.job(server) };
   await load({ ...base, seconds: WARMUP_SECONDS }); // JIT, pools, caches
   const before = await server.stats();
+  const dbBefore = postgresCpuUs();
   const [result, storm] = await Promise.all([load({ ...base, seconds: SECONDS }), during?.()]);
+  const dbAfter = postgresCpuUs();
   const after = await server.stats();
   const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  // Includes the storm's logins when one runs: CPU per request is reported for quiet runs.
+  const responses = Math.max(1, answered + (storm?.total ?? 0));
   const measurement: Measurement = {
     ...result,
-    // Includes the storm's logins when one runs: CPU per request is reported for quiet runs.
-    cpuUsPerRequest: (after.cpuUs - before.cpuUs) / Math.max(1, answered + (storm?.total ?? 0)),
+    cpuUsPerRequest: (after.cpuUs - before.cpuUs) / responses,
+    dbCpuUsPerRequest:
+      dbBefore === undefined || dbAfter === undefined
+        ? undefined
+        : (dbAfter - dbBefore) / responses,
     rssMb: after.rssBytes / 1024 / 1024,
     heapMb: after.heapBytes / 1024 / 1024,
     unexpected: answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors,
@@ -407,7 +445,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; ` +
         `${CONNECTIONS} connections, ${SECONDS} s per measurement (after ${WARMUP_SECONDS} s warm-up)\n\n` +
-        `${'scenario'.padEnd(24)}${'configuration'.padEnd(18)}   req/s    p50    p99  CPU us/req  RSS MB  heap MB  other statuses\n`,
+        `${'scenario'.padEnd(24)}${'configuration'.padEnd(18)}   req/s    p50    p99  CPU us/req  DB us/req  RSS MB  heap MB  other statuses\n`,
     );
     const picked = process.env.BENCH_SCENARIOS?.split('|').map((x) => x.trim());
     for (let round = 0; round < ROUNDS; round++)
@@ -432,7 +470,7 @@ async function main(): Promise<void> {
             if (m.unexpected > 0) failed = true;
             process.stdout.write(
               `${scenario.name.padEnd(24)}${run.name.padEnd(18)}${pad(m.rps.toFixed(0), 8)}` +
-                `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.rssMb.toFixed(0), 8)}${pad(m.heapMb.toFixed(0), 9)}` +
+                `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.dbCpuUsPerRequest?.toFixed(0) ?? '-', 11)}${pad(m.rssMb.toFixed(0), 8)}${pad(m.heapMb.toFixed(0), 9)}` +
                 `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
             );
           }
@@ -486,7 +524,7 @@ async function main(): Promise<void> {
     scenario: string,
     a: string,
     b: string,
-    f: (x: Measurement, y: Measurement) => number,
+    f: (x: Measurement, y: Measurement) => number | undefined,
   ): number | undefined => {
     const values: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -494,7 +532,8 @@ async function main(): Promise<void> {
         rows.find((r) => r.scenario === scenario && r.configuration === c && r.round === round);
       const x = at(a);
       const y = at(b);
-      if (x && y) values.push(f(x, y));
+      const value = x && y ? f(x, y) : undefined;
+      if (value !== undefined) values.push(value);
     }
     return median(values);
   };
@@ -507,7 +546,7 @@ async function main(): Promise<void> {
   const summary: Array<Record<string, unknown>> = [];
   process.stdout.write(
     `\n\n${ROUNDS > 1 ? `medians of ${ROUNDS} rounds\n` : ''}` +
-      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost (vs no-audit process) | audit cost (same process) |\n|---|---|---|---|---|---|---|---|---|\n`,
+      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost (vs no-audit process) | audit cost (same process) | audit share of Node + DB CPU (same process) |\n|---|---|---|---|---|---|---|---|---|---|\n`,
   );
   for (const scenario of SCENARIOS) {
     const name = scenario.name;
@@ -523,6 +562,16 @@ async function main(): Promise<void> {
     const audit = paired(name, 'control', 'no-audit', cost);
     const auditSameProcess = paired(name, 'control', 'control-audit-off', cost);
     const auditSameProcessCpu = paired(name, 'control', 'control-audit-off', cpu);
+    // The same switch seen as CPU: the share of the server's and PostgreSQL's CPU per request
+    // that the audit adds, 1 - off/on. On a CPU-bound machine it is what req/s would show,
+    // without the load generator's share of the same cores.
+    const totalCpu = (m: Measurement) =>
+      m.dbCpuUsPerRequest === undefined ? undefined : m.cpuUsPerRequest + m.dbCpuUsPerRequest;
+    const auditCpuShare = paired(name, 'control', 'control-audit-off', (x, y) => {
+      const on = totalCpu(x);
+      const off = totalCpu(y);
+      return on === undefined || off === undefined ? undefined : 1 - off / on;
+    });
     const limiterCpu = paired(name, 'control', 'no-limiter', cpu);
     const auditCpu = paired(name, 'control', 'no-audit', cpu);
     summary.push({
@@ -536,6 +585,7 @@ async function main(): Promise<void> {
       auditCpu,
       auditSameProcess,
       auditSameProcessCpu,
+      auditCpuShare,
     });
     const f = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
     process.stdout.write(
@@ -543,7 +593,8 @@ async function main(): Promise<void> {
         `${f(cpuDelta, (x) => x.toFixed(0))} | ${f(layersCpu, (x) => x.toFixed(0))} | ` +
         `${f(limiter, pct)} (${f(limiterCpu, (x) => x.toFixed(0))} us) | ` +
         `${f(audit, pct)} (${f(auditCpu, (x) => x.toFixed(0))} us) | ` +
-        `${f(auditSameProcess, pct)} (${f(auditSameProcessCpu, (x) => x.toFixed(0))} us) |\n`,
+        `${f(auditSameProcess, pct)} (${f(auditSameProcessCpu, (x) => x.toFixed(0))} us) | ` +
+        `${f(auditCpuShare, pct)} |\n`,
     );
   }
   const maxRss = Math.max(
