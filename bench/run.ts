@@ -345,37 +345,50 @@ function load(job: LoadJob): Promise<LoadResult> {
 }
 
 /**
- * CPU time (µs) used so far by every PostgreSQL process on this machine, from Linux's /proc
- * (utime + stime, in USER_HZ = 100 ticks per second); undefined where /proc is missing. The
- * bench database's pooled backends live as long as the servers, so a difference over a window
- * is PostgreSQL's work for that window (any other database on the same server counts too: run
- * the bench on a quiet machine).
+ * CPU time (µs) used so far by each PostgreSQL process on this machine, by pid, from Linux's
+ * /proc (utime + stime, in USER_HZ = 100 ticks per second); undefined where /proc is missing.
  */
-function postgresCpuUs(): number | undefined {
+function postgresCpuByPid(): Map<string, number> | undefined {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return undefined;
   }
-  let ticks = 0;
+  const cpu = new Map<string, number>();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const end = stat.lastIndexOf(')');
       if (stat.slice(stat.indexOf('(') + 1, end) !== 'postgres') continue;
       const fields = stat.slice(end + 2).split(' '); // fields[0] is field 3 (state)
-      ticks += Number(fields[11]) + Number(fields[12]); // fields 14 and 15: utime, stime
+      cpu.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100); // utime + stime
     } catch {
       // The process ended between the listing and the read.
     }
   }
-  return (ticks * 1e6) / 100;
+  return cpu;
+}
+
+/**
+ * PostgreSQL's CPU between two snapshots: per process, so that a backend closed in between (an
+ * idle pool connection of a server not being measured) does not take its past CPU with it. A
+ * process started in between counts in full; one that ended loses its last moments (small).
+ * Every database of the server counts: run the bench on a quiet machine.
+ */
+function postgresCpuBetween(
+  before: Map<string, number> | undefined,
+  after: Map<string, number> | undefined,
+): number | undefined {
+  if (!before || !after) return undefined;
+  let total = 0;
+  for (const [pid, us] of after) total += us - (before.get(pid) ?? 0);
+  return total;
 }
 
 interface Measurement extends LoadResult {
   cpuUsPerRequest: number;
-  /** PostgreSQL's CPU over the window per response (postgresCpuUs), when it can be read. */
+  /** PostgreSQL's CPU over the window per response (postgresCpuBetween), when readable. */
   dbCpuUsPerRequest: number | undefined;
   rssMb: number;
   heapMb: number;
@@ -386,20 +399,18 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
   const base = { url: server.url, connections: CONNECTIONS, ...scenario.job(server) };
   await load({ ...base, seconds: WARMUP_SECONDS }); // JIT, pools, caches
   const before = await server.stats();
-  const dbBefore = postgresCpuUs();
+  const dbBefore = postgresCpuByPid();
   const [result, storm] = await Promise.all([load({ ...base, seconds: SECONDS }), during?.()]);
-  const dbAfter = postgresCpuUs();
+  const dbAfter = postgresCpuByPid();
   const after = await server.stats();
   const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
   // Includes the storm's logins when one runs: CPU per request is reported for quiet runs.
   const responses = Math.max(1, answered + (storm?.total ?? 0));
+  const dbCpuUs = postgresCpuBetween(dbBefore, dbAfter);
   const measurement: Measurement = {
     ...result,
     cpuUsPerRequest: (after.cpuUs - before.cpuUs) / responses,
-    dbCpuUsPerRequest:
-      dbBefore === undefined || dbAfter === undefined
-        ? undefined
-        : (dbAfter - dbBefore) / responses,
+    dbCpuUsPerRequest: dbCpuUs === undefined ? undefined : dbCpuUs / responses,
     rssMb: after.rssBytes / 1024 / 1024,
     heapMb: after.heapBytes / 1024 / 1024,
     unexpected: answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors,
