@@ -1,6 +1,9 @@
 import { Client } from 'pg';
 import { OWNER_ROLE, RUNTIME_ROLE } from './database-roles';
 
+/** The runtime role's idle-in-transaction limit, here and in docker/postgres/init.sh. */
+const RUNTIME_IDLE_IN_TRANSACTION_TIMEOUT = '60s';
+
 export interface ProvisionedDatabase {
   ownerUrl: string;
   runtimeUrl: string;
@@ -28,6 +31,11 @@ export async function provisionDatabase(
     }
     await admin.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
     await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${RUNTIME_ROLE}`);
+    // As docker/postgres/init.sh: a runtime session left idle inside a transaction ends after
+    // 60 s, so it cannot hold the audit sealer's horizon back for long (docs/audit.md).
+    await admin.query(
+      `ALTER ROLE ${RUNTIME_ROLE} IN DATABASE ${database} SET idle_in_transaction_session_timeout = '${RUNTIME_IDLE_IN_TRANSACTION_TIMEOUT}'`,
+    );
   } finally {
     await admin.end();
   }

@@ -260,6 +260,15 @@ describe('audit log integrity (e2e)', () => {
     expect((await t.app.get(AuditQueryService).verify()).valid).toBe(true);
   });
 
+  it('should end a runtime session left idle in a transaction after 60 s (the horizon cannot stall)', async () => {
+    await asRole(t.db.runtimeUrl, async (c) => {
+      const { rows } = await c.query<{ idle_in_transaction_session_timeout: string }>(
+        'SHOW idle_in_transaction_session_timeout',
+      );
+      expect(rows[0].idle_in_transaction_session_timeout).toBe('1min');
+    });
+  });
+
   it('should name an entry slipped in by the owner below the sealed horizon', async () => {
     await audit.flush();
     const id = '00000000-0000-4000-8000-00000000beef';
