@@ -27,7 +27,7 @@ function setup(): { audit: AuditService; inserted: unknown[][] } {
   const inserted: unknown[][] = [];
   const tx = {
     manager: { query: (_sql: string, params: unknown[]) => Promise.resolve(inserted.push(params)) },
-    connection: () => Promise.resolve(undefined), // outside a transaction
+    withCommit: () => false, // outside a transaction
     afterCommit: (fn: () => void) => fn(),
   } as unknown as TransactionHost;
   const audit = new AuditService(
