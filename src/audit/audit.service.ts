@@ -84,14 +84,11 @@ export class AuditService {
     });
     // A prepared statement sent with the COMMIT saves a round trip to PostgreSQL, most of
     // what an entry costs on the benchmark machine (docs/performance.md).
-    const statement = {
-      name: 'audit_insert_with_commit',
-      text: INSERT_ONE_SQL,
-      values: rowParams(row) as (string | number | Date | null)[],
-    };
+    const values = rowParams(row) as (string | number | Date | null)[];
+    const statement = { name: 'audit_insert_with_commit', text: INSERT_ONE_SQL, values };
     if (!this.tx.withCommit(statement, (error) => this.insertFailed(error, row))) {
       try {
-        await this.tx.manager.query(INSERT_ONE_SQL, rowParams(row));
+        await this.tx.manager.query(INSERT_ONE_SQL, values);
       } catch (error) {
         throw this.insertFailed(error, row);
       }

@@ -40,14 +40,11 @@ const prepared = new WeakMap<object, Map<string, boolean>>();
 export class CommitWithStatements {
   readonly done: Promise<void>;
   private settle!: (error?: Error) => void;
-  private error: Error | undefined;
-  private connectionKey: object;
 
   constructor(
-    client: object,
+    private readonly connectionKey: object,
     private readonly statements: readonly FinalStatement[],
   ) {
-    this.connectionKey = client;
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error ? reject(error) : resolve());
     });
@@ -81,7 +78,6 @@ export class CommitWithStatements {
   }
 
   handleError(error: Error): void {
-    this.error ??= error;
     const names = prepared.get(this.connectionKey);
     for (const statement of this.statements) names?.set(statement.name, false);
     // node-postgres ends a query at its first error (its ReadyForQuery then goes to no query),
@@ -89,8 +85,9 @@ export class CommitWithStatements {
     this.settle(error);
   }
 
+  /** Reached only without an error: node-postgres ends a query at its first error. */
   handleReadyForQuery(): void {
-    this.settle(this.error);
+    this.settle();
   }
 
   // Neither the statements (no RETURNING) nor COMMIT return rows.
