@@ -7,7 +7,9 @@
  * - `baseline`: NODE_ENV=test with BENCHMARK_SECURITY_OFF (no guards, no limiter, no audit, no
  *   encryption); production refuses that switch, hence NODE_ENV=test here;
  * - `control`: NODE_ENV=test, every control on: shows that production vs test mode is not
- *   what the ratio measures, and is the reference for the next two;
+ *   what the ratio measures, and is the reference for the next two. Its audit is also switched
+ *   off and on in the same process under one continuous load (`measureInterleaved`), reported as
+ *   `control-audit-off`: the audit's cost with the least noise this machine allows;
  * - `no-limiter` (RATE_LIMIT_ENABLED=false) and `no-audit` (AUDIT_DISABLED_FOR_BENCHMARK=true):
  *   NODE_ENV=test, one control off each: the limiter's and the audit's own cost;
  * - `layers`: NODE_ENV=test, audit off and fields in clear (BENCHMARK_PLAINTEXT_FIELDS): the
@@ -30,7 +32,8 @@
  * profile of each named server into bench/results/profile-<configuration>/), BENCH_ONLY=<configuration>|... and
  * BENCH_SCENARIOS=<scenario>|...|storm (subsets, for profiling), BENCH_ROUNDS (default 1: every
  * scenario that many times, configurations alternating; the summary reports medians of the
- * per-round comparisons).
+ * per-round comparisons), BENCH_AUDIT_BLOCK_MS (default 1000: a block of the interleaved audit
+ * measurement; 2 x BENCH_DURATION blocks per scenario and round).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -49,6 +52,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const STORM_CONNECTIONS = Number(process.env.BENCH_STORM_CONNECTIONS ?? 8);
 /** Rounds of every scenario (configurations alternating); the summary takes medians. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+/** The interleaved audit measurement: length of a block, and the pause after each switch. */
+const AUDIT_BLOCK_MS = Number(process.env.BENCH_AUDIT_BLOCK_MS ?? 1000);
+const AUDIT_SETTLE_MS = 250;
 const RESULTS_DIR = join(__dirname, '..', '..', '..', 'bench', 'results');
 const HIGH = '1000000';
 
@@ -139,6 +145,8 @@ interface Server {
   stats(): Promise<{ cpuUs: number; rssBytes: number; heapBytes: number }>;
   /** Switches the audit of this (non-production) server off or on, in the same process. */
   setAudit(enabled: boolean): Promise<void>;
+  /** Responses, CPU and time since the previous mark (the interleaved audit measurement). */
+  mark(): Promise<{ responses: number; cpuUs: number; elapsedUs: number }>;
   stop(): Promise<void>;
 }
 
@@ -194,6 +202,10 @@ async function startServer(
   const setAudit = async (enabled: boolean) => {
     await ask<'audit'>({ type: 'audit', enabled });
   };
+  const mark = async () => {
+    const { responses, cpuUs, elapsedUs } = await ask<'mark'>({ type: 'mark' });
+    return { responses, cpuUs, elapsedUs };
+  };
   const stop = () =>
     new Promise<void>((resolve) => {
       child.removeAllListeners('exit');
@@ -202,7 +214,7 @@ async function startServer(
     });
   const url = `http://127.0.0.1:${port}`;
   const data = await seed(url);
-  return { config, child, url, ...data, stats, setAudit, stop };
+  return { config, child, url, ...data, stats, setAudit, mark, stop };
 }
 
 async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
@@ -418,6 +430,79 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
   return { measurement, storm };
 }
 
+/** One block of the interleaved audit measurement. */
+interface AuditBlock {
+  audit: boolean;
+  responses: number;
+  seconds: number;
+  cpuUs: number;
+  dbCpuUs: number | undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The audit's cost in ONE process under ONE continuous load: the audit is switched on and off
+ * every block (AUDIT_BLOCK_MS), in the order on-off-off-on (then the reverse in odd rounds), so
+ * that a drift in the machine's speed during the run weighs on both sides alike. Each block
+ * starts AUDIT_SETTLE_MS after the switch (requests in flight finish under the old setting, not
+ * counted). The server counts the responses it finished and its CPU between two marks; the
+ * driver reads PostgreSQL's CPU at the same marks. The two sides of the run come back as two
+ * measurements, `<configuration>` (audit on) and `<configuration>-audit-off`; their p50 and p99
+ * are those of the whole mixed load.
+ */
+async function measureInterleaved(server: Server, scenario: Scenario, round: number) {
+  const base = { url: server.url, connections: CONNECTIONS, ...scenario.job(server) };
+  await load({ ...base, seconds: WARMUP_SECONDS });
+  const count = 2 * Math.max(2, Math.round(SECONDS));
+  const seconds = Math.ceil((count * (AUDIT_BLOCK_MS + AUDIT_SETTLE_MS)) / 1000) + 2;
+  const running = load({ ...base, seconds });
+  await sleep(500); // every connection open and busy
+  const blocks: AuditBlock[] = [];
+  for (let i = 0; i < count; i++) {
+    const audit = (i % 4 === 0 || i % 4 === 3) !== (round % 2 === 1);
+    await server.setAudit(audit);
+    await sleep(AUDIT_SETTLE_MS);
+    await server.mark();
+    const dbBefore = postgresCpuByPid();
+    await sleep(AUDIT_BLOCK_MS);
+    const m = await server.mark();
+    const dbCpuUs = postgresCpuBetween(dbBefore, postgresCpuByPid());
+    blocks.push({
+      audit,
+      responses: m.responses,
+      seconds: m.elapsedUs / 1e6,
+      cpuUs: m.cpuUs,
+      dbCpuUs,
+    });
+  }
+  await server.setAudit(true);
+  const result = await running;
+  const after = await server.stats();
+  if (blocks.some((b) => b.responses === 0))
+    throw new Error('a block of the interleaved audit run had no response: the load ended early');
+  const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  const side = (audit: boolean, unexpected: number): Measurement => {
+    const mine = blocks.filter((b) => b.audit === audit);
+    const responses = mine.reduce((a, b) => a + b.responses, 0);
+    const db = mine.every((b) => b.dbCpuUs !== undefined)
+      ? mine.reduce((a, b) => a + b.dbCpuUs!, 0) / responses
+      : undefined;
+    return {
+      ...result,
+      rps: responses / mine.reduce((a, b) => a + b.seconds, 0),
+      total: responses,
+      cpuUsPerRequest: mine.reduce((a, b) => a + b.cpuUs, 0) / responses,
+      dbCpuUsPerRequest: db,
+      rssMb: after.rssBytes / 1024 / 1024,
+      heapMb: after.heapBytes / 1024 / 1024,
+      unexpected,
+    };
+  };
+  const unexpected = answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors;
+  return { on: side(true, unexpected), off: side(false, 0), blocks };
+}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -441,6 +526,7 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   const rows: Array<{ scenario: string; configuration: string; round: number } & Measurement> = [];
   const storms: Array<Record<string, unknown>> = [];
+  const auditBlocks: Array<{ scenario: string; round: number } & AuditBlock> = [];
   let failed = false;
   try {
     for (const c of configurations)
@@ -465,22 +551,24 @@ async function main(): Promise<void> {
         // Rotate the order so no configuration always runs first (the machine is shared).
         const order = servers.map((_, k) => servers[(k + i + round) % servers.length]);
         for (const server of order) {
-          const runs: Array<{ name: string; audit?: boolean }> = [{ name: server.config.name }];
-          // Audit on and off in the SAME process (order alternating by round), for the audit's
-          // cost without the difference between two processes.
+          const results: Array<{ name: string; m: Measurement }> = [];
           if (server.config.auditToggle) {
-            const on = { name: server.config.name, audit: true };
-            const off = { name: `${server.config.name}-audit-off`, audit: false };
-            runs.splice(0, 1, ...(round % 2 === 0 ? [on, off] : [off, on]));
+            // Audit on and off in the SAME process under one load, interleaved by block.
+            const { on, off, blocks } = await measureInterleaved(server, scenario, round);
+            results.push({ name: server.config.name, m: on });
+            results.push({ name: `${server.config.name}-audit-off`, m: off });
+            auditBlocks.push(...blocks.map((b) => ({ scenario: scenario.name, round, ...b })));
+          } else {
+            results.push({
+              name: server.config.name,
+              m: (await measure(server, scenario)).measurement,
+            });
           }
-          for (const run of runs) {
-            if (run.audit !== undefined) await server.setAudit(run.audit);
-            const { measurement: m } = await measure(server, scenario);
-            if (run.audit === false) await server.setAudit(true);
-            rows.push({ scenario: scenario.name, configuration: run.name, round, ...m });
+          for (const { name, m } of results) {
+            rows.push({ scenario: scenario.name, configuration: name, round, ...m });
             if (m.unexpected > 0) failed = true;
             process.stdout.write(
-              `${scenario.name.padEnd(24)}${run.name.padEnd(18)}${pad(m.rps.toFixed(0), 8)}` +
+              `${scenario.name.padEnd(24)}${name.padEnd(18)}${pad(m.rps.toFixed(0), 8)}` +
                 `${pad(m.p50, 7)}${pad(m.p99, 7)}${pad(m.cpuUsPerRequest.toFixed(0), 12)}${pad(m.dbCpuUsPerRequest?.toFixed(0) ?? '-', 11)}${pad(m.rssMb.toFixed(0), 8)}${pad(m.heapMb.toFixed(0), 9)}` +
                 `  ${m.unexpected > 0 ? JSON.stringify(m.statuses) + (m.errors ? ` errors ${m.errors}` : '') : ''}\n`,
             );
@@ -557,7 +645,7 @@ async function main(): Promise<void> {
   const summary: Array<Record<string, unknown>> = [];
   process.stdout.write(
     `\n\n${ROUNDS > 1 ? `medians of ${ROUNDS} rounds\n` : ''}` +
-      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost (vs no-audit process) | audit cost (same process) | audit share of Node + DB CPU (same process) |\n|---|---|---|---|---|---|---|---|---|---|\n`,
+      `| scenario | secured req/s | baseline req/s | secured / baseline | CPU us/req secured - baseline | layers CPU us/req - baseline | limiter cost | audit cost (vs no-audit process) | audit cost (same process, interleaved) | audit share of Node + DB CPU (same process, interleaved) |\n|---|---|---|---|---|---|---|---|---|---|\n`,
   );
   for (const scenario of SCENARIOS) {
     const name = scenario.name;
@@ -608,6 +696,54 @@ async function main(): Promise<void> {
         `${f(auditCpuShare, pct)} |\n`,
     );
   }
+  // The audit's interleaved blocks, pooled over every round, and the spread of the cost measured
+  // by each on-off-off-on quad of blocks (how far one short measurement can be trusted).
+  const auditInterleaved: Array<Record<string, unknown>> = [];
+  for (const scenario of SCENARIOS) {
+    const mine = auditBlocks.filter((b) => b.scenario === scenario.name);
+    if (mine.length === 0) continue;
+    const rate = (blocks: AuditBlock[], audit: boolean) => {
+      const side = blocks.filter((b) => b.audit === audit);
+      return side.reduce((a, b) => a + b.responses, 0) / side.reduce((a, b) => a + b.seconds, 0);
+    };
+    const cpuPerResponse = (blocks: AuditBlock[], audit: boolean) => {
+      const side = blocks.filter((b) => b.audit === audit);
+      if (side.some((b) => b.dbCpuUs === undefined)) return undefined;
+      const cpu = side.reduce((a, b) => a + b.cpuUs + b.dbCpuUs!, 0);
+      return cpu / side.reduce((a, b) => a + b.responses, 0);
+    };
+    const quads: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const blocks = mine.filter((b) => b.round === round);
+      for (let i = 0; i + 4 <= blocks.length; i += 4) {
+        const quad = blocks.slice(i, i + 4);
+        quads.push(1 - rate(quad, true) / rate(quad, false));
+      }
+    }
+    const cpuOn = cpuPerResponse(mine, true);
+    const cpuOff = cpuPerResponse(mine, false);
+    const pooled = {
+      scenario: scenario.name,
+      blocks: mine.length,
+      blockMs: AUDIT_BLOCK_MS,
+      cost: 1 - rate(mine, true) / rate(mine, false),
+      cpuShare: cpuOn === undefined || cpuOff === undefined ? undefined : 1 - cpuOff / cpuOn,
+      quads: {
+        n: quads.length,
+        median: median(quads),
+        min: Math.min(...quads),
+        max: Math.max(...quads),
+      },
+    };
+    auditInterleaved.push(pooled);
+    process.stdout.write(
+      `\naudit, interleaved in one process (${scenario.name}, ${mine.length} blocks of ${AUDIT_BLOCK_MS} ms): ` +
+        `${pct(pooled.cost)} of req/s, ${pooled.cpuShare === undefined ? '-' : pct(pooled.cpuShare)} of Node + DB CPU per request; ` +
+        `per quad of blocks (n=${quads.length}): median ${pct(pooled.quads.median ?? NaN)}, ${pct(pooled.quads.min)} to ${pct(pooled.quads.max)}`,
+    );
+  }
+  process.stdout.write('\n');
+
   const maxRss = Math.max(
     ...rows.filter((r) => r.configuration === 'secured').map((r) => r.rssMb),
     ...storms
@@ -640,6 +776,8 @@ async function main(): Promise<void> {
     measurements: rows,
     summary,
     loginStorm: storms,
+    auditInterleaved,
+    auditBlocks,
     maxRssMbSecured: maxRss,
     unexpectedResponses: failed,
   };
