@@ -430,6 +430,23 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
   return { measurement, storm };
 }
 
+/** Student's t, 97.5th percentile, by degrees of freedom (1-30; 1.96 beyond). */
+const T975 = [
+  12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042,
+];
+
+/** The mean of `values` and its 95% confidence interval (t distribution); needs two values. */
+function meanInterval(values: number[]) {
+  const n = values.length;
+  if (n < 2) return undefined;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const half = ((T975[n - 2] ?? 1.96) * sd) / Math.sqrt(n);
+  return { mean, low: mean - half, high: mean + half };
+}
+
 /** One block of the interleaved audit measurement. */
 interface AuditBlock {
   audit: boolean;
@@ -506,6 +523,7 @@ async function measureInterleaved(server: Server, scenario: Scenario, round: num
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const fmt = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
 function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
@@ -686,14 +704,13 @@ async function main(): Promise<void> {
       auditSameProcessCpu,
       auditCpuShare,
     });
-    const f = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
     process.stdout.write(
-      `| ${name} | ${f(sRps, (x) => x.toFixed(0))} | ${f(bRps, (x) => x.toFixed(0))} | ${f(ratio, pct)} | ` +
-        `${f(cpuDelta, (x) => x.toFixed(0))} | ${f(layersCpu, (x) => x.toFixed(0))} | ` +
-        `${f(limiter, pct)} (${f(limiterCpu, (x) => x.toFixed(0))} us) | ` +
-        `${f(audit, pct)} (${f(auditCpu, (x) => x.toFixed(0))} us) | ` +
-        `${f(auditSameProcess, pct)} (${f(auditSameProcessCpu, (x) => x.toFixed(0))} us) | ` +
-        `${f(auditCpuShare, pct)} |\n`,
+      `| ${name} | ${fmt(sRps, (x) => x.toFixed(0))} | ${fmt(bRps, (x) => x.toFixed(0))} | ${fmt(ratio, pct)} | ` +
+        `${fmt(cpuDelta, (x) => x.toFixed(0))} | ${fmt(layersCpu, (x) => x.toFixed(0))} | ` +
+        `${fmt(limiter, pct)} (${fmt(limiterCpu, (x) => x.toFixed(0))} us) | ` +
+        `${fmt(audit, pct)} (${fmt(auditCpu, (x) => x.toFixed(0))} us) | ` +
+        `${fmt(auditSameProcess, pct)} (${fmt(auditSameProcessCpu, (x) => x.toFixed(0))} us) | ` +
+        `${fmt(auditCpuShare, pct)} |\n`,
     );
   }
   // The audit's interleaved blocks, pooled over every round, and the spread of the cost measured
@@ -722,6 +739,20 @@ async function main(): Promise<void> {
     }
     const cpuOn = cpuPerResponse(mine, true);
     const cpuOff = cpuPerResponse(mine, false);
+    const perResponse = (audit: boolean, f: (b: AuditBlock) => number | undefined) => {
+      const side = mine.filter((b) => b.audit === audit);
+      const values = side.map(f);
+      if (values.some((v) => v === undefined)) return undefined;
+      return (
+        (values as number[]).reduce((a, b) => a + b, 0) / side.reduce((a, b) => a + b.responses, 0)
+      );
+    };
+    const delta = (f: (b: AuditBlock) => number | undefined) => {
+      const on = perResponse(true, f);
+      const off = perResponse(false, f);
+      return on === undefined || off === undefined ? undefined : on - off;
+    };
+    const interval = meanInterval(quads);
     const pooled = {
       scenario: scenario.name,
       blocks: mine.length,
@@ -733,13 +764,19 @@ async function main(): Promise<void> {
         median: median(quads),
         min: Math.min(...quads),
         max: Math.max(...quads),
+        mean: interval?.mean,
+        ci95: interval && [interval.low, interval.high],
       },
+      nodeCpuUsDelta: delta((b) => b.cpuUs),
+      dbCpuUsDelta: delta((b) => b.dbCpuUs),
     };
     auditInterleaved.push(pooled);
     process.stdout.write(
       `\naudit, interleaved in one process (${scenario.name}, ${mine.length} blocks of ${AUDIT_BLOCK_MS} ms): ` +
         `${pct(pooled.cost)} of req/s, ${pooled.cpuShare === undefined ? '-' : pct(pooled.cpuShare)} of Node + DB CPU per request; ` +
-        `per quad of blocks (n=${quads.length}): median ${pct(pooled.quads.median ?? NaN)}, ${pct(pooled.quads.min)} to ${pct(pooled.quads.max)}`,
+        `${fmt(pooled.nodeCpuUsDelta, (x) => x.toFixed(0))} us of Node and ${fmt(pooled.dbCpuUsDelta, (x) => x.toFixed(0))} us of PostgreSQL CPU per request; ` +
+        `per quad of blocks (n=${quads.length}): median ${pct(pooled.quads.median ?? NaN)}, ${pct(pooled.quads.min)} to ${pct(pooled.quads.max)}, ` +
+        `mean ${fmt(interval?.mean, pct)} (95% interval ${fmt(interval?.low, pct)} to ${fmt(interval?.high, pct)})`,
     );
   }
   process.stdout.write('\n');
