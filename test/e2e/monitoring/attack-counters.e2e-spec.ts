@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import request from 'supertest';
+import { AuditSealer } from '../../../src/audit/audit-sealer';
 import { jwkThumbprint } from '../../../src/auth/tokens/signing-keys';
 import { bearer, createUser, loginAs, LoggedInUser } from '../../helpers/auth';
 import { startTestApp, TestApp } from '../../helpers/test-app';
@@ -261,9 +262,12 @@ describe('security counters move on attacks (e2e)', () => {
   });
 
   it('should report the age of the oldest audit entry the sealer has not linked yet', async () => {
-    // An entry written 10 minutes ago and never sealed: what a stuck sealer looks like.
-    // (Inserted as the superuser, which fires the queueing trigger but kicks no sealer; the
-    // periodic sweep may seal it any moment, so the gauge is read right away.)
+    // An entry written 10 minutes ago and never sealed: what a stuck sealer looks like. The
+    // app's sealer is stopped first (its 5 s sweep, or a kick from an earlier request, could
+    // link the entry before the scrape: this test once failed that way in CI); inserted as the
+    // superuser, the entry kicks no sealer.
+    const sealer = t.app.get(AuditSealer);
+    sealer.stop();
     await t.sql(
       `INSERT INTO audit_log (id, at, actor_type, action, outcome)
        VALUES (gen_random_uuid(), now() - interval '10 minutes', 'anonymous', 'probe.stalled', 'success')`,
@@ -271,6 +275,8 @@ describe('security counters move on attacks (e2e)', () => {
     const samples = await scrape(t);
     expect(value(samples, 'audit_unsealed_entries')).toBeGreaterThanOrEqual(1);
     expect(value(samples, 'audit_unsealed_oldest_age_seconds')).toBeGreaterThanOrEqual(600);
+    // Linked now (sealNow works on a stopped sealer), so the rest of the file sees no backlog.
+    await sealer.sealNow();
   });
 
   it('should carry no personal data and no value outside the allow-lists in any label', async () => {
