@@ -789,7 +789,7 @@ async function main(): Promise<void> {
   );
   const loadAfter = loadavg();
   process.stdout.write(
-    `\nmax RSS of the secured server under load: ${maxRss.toFixed(0)} MB; load average after ` +
+    `\nmax RSS of the secured server under load: ${Number.isFinite(maxRss) ? `${maxRss.toFixed(0)} MB` : '- (not measured)'}; load average after ` +
       `${loadAfter.map((l) => l.toFixed(1)).join(' ')}\n`,
   );
   const report = {
@@ -815,7 +815,7 @@ async function main(): Promise<void> {
     loginStorm: storms,
     auditInterleaved,
     auditBlocks,
-    maxRssMbSecured: maxRss,
+    maxRssMbSecured: Number.isFinite(maxRss) ? maxRss : null,
     unexpectedResponses: failed,
   };
   const file = join(RESULTS_DIR, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
