@@ -45,6 +45,7 @@ import { NODE_RUNTIME } from '../src/config/node-runtime';
 import { Database, database } from './database';
 import type { LoadJob, LoadResult } from './load-worker';
 import type { DriverMessage, ServerMessage } from './server';
+import { AuditBlock, interleavedCost, median, totals } from './stats';
 
 const SECONDS = Number(process.env.BENCH_DURATION ?? 6);
 const WARMUP_SECONDS = 2;
@@ -398,6 +399,14 @@ function postgresCpuBetween(
   return total;
 }
 
+const answeredOf = (result: LoadResult) =>
+  Object.values(result.statuses).reduce((a, b) => a + b, 0);
+
+/** Responses other than the scenario's expected status, plus connection errors. */
+function unexpectedOf(result: LoadResult, scenario: Scenario): number {
+  return answeredOf(result) - (result.statuses[String(scenario.expected)] ?? 0) + result.errors;
+}
+
 interface Measurement extends LoadResult {
   cpuUsPerRequest: number;
   /** PostgreSQL's CPU over the window per response (postgresCpuBetween), when readable. */
@@ -415,7 +424,7 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
   const [result, storm] = await Promise.all([load({ ...base, seconds: SECONDS }), during?.()]);
   const dbAfter = postgresCpuByPid();
   const after = await server.stats();
-  const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  const answered = answeredOf(result);
   // Includes the storm's logins when one runs: CPU per request is reported for quiet runs.
   const responses = Math.max(1, answered + (storm?.total ?? 0));
   const dbCpuUs = postgresCpuBetween(dbBefore, dbAfter);
@@ -425,35 +434,9 @@ async function measure(server: Server, scenario: Scenario, during?: () => Promis
     dbCpuUsPerRequest: dbCpuUs === undefined ? undefined : dbCpuUs / responses,
     rssMb: after.rssBytes / 1024 / 1024,
     heapMb: after.heapBytes / 1024 / 1024,
-    unexpected: answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors,
+    unexpected: unexpectedOf(result, scenario),
   };
   return { measurement, storm };
-}
-
-/** Student's t, 97.5th percentile, by degrees of freedom (1-30; 1.96 beyond). */
-const T975 = [
-  12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
-  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
-  2.045, 2.042,
-];
-
-/** The mean of `values` and its 95% confidence interval (t distribution); needs two values. */
-function meanInterval(values: number[]) {
-  const n = values.length;
-  if (n < 2) return undefined;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const half = ((T975[n - 2] ?? 1.96) * sd) / Math.sqrt(n);
-  return { mean, low: mean - half, high: mean + half };
-}
-
-/** One block of the interleaved audit measurement. */
-interface AuditBlock {
-  audit: boolean;
-  responses: number;
-  seconds: number;
-  cpuUs: number;
-  dbCpuUs: number | undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -498,38 +481,26 @@ async function measureInterleaved(server: Server, scenario: Scenario, round: num
   const after = await server.stats();
   if (blocks.some((b) => b.responses === 0))
     throw new Error('a block of the interleaved audit run had no response: the load ended early');
-  const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
   const side = (audit: boolean, unexpected: number): Measurement => {
-    const mine = blocks.filter((b) => b.audit === audit);
-    const responses = mine.reduce((a, b) => a + b.responses, 0);
-    const db = mine.every((b) => b.dbCpuUs !== undefined)
-      ? mine.reduce((a, b) => a + b.dbCpuUs!, 0) / responses
-      : undefined;
+    const t = totals(blocks, audit);
     return {
       ...result,
-      rps: responses / mine.reduce((a, b) => a + b.seconds, 0),
-      total: responses,
-      cpuUsPerRequest: mine.reduce((a, b) => a + b.cpuUs, 0) / responses,
-      dbCpuUsPerRequest: db,
+      rps: t.responses / t.seconds,
+      total: t.responses,
+      cpuUsPerRequest: t.cpuUs / t.responses,
+      dbCpuUsPerRequest: t.dbCpuUs === undefined ? undefined : t.dbCpuUs / t.responses,
       rssMb: after.rssBytes / 1024 / 1024,
       heapMb: after.heapBytes / 1024 / 1024,
       unexpected,
     };
   };
-  const unexpected = answered - (result.statuses[String(scenario.expected)] ?? 0) + result.errors;
-  return { on: side(true, unexpected), off: side(false, 0), blocks };
+  return { on: side(true, unexpectedOf(result, scenario)), off: side(false, 0), blocks };
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const fmt = (x: number | undefined, g: (x: number) => string) => (x === undefined ? '-' : g(x));
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 async function main(): Promise<void> {
@@ -719,64 +690,22 @@ async function main(): Promise<void> {
   for (const scenario of SCENARIOS) {
     const mine = auditBlocks.filter((b) => b.scenario === scenario.name);
     if (mine.length === 0) continue;
-    const rate = (blocks: AuditBlock[], audit: boolean) => {
-      const side = blocks.filter((b) => b.audit === audit);
-      return side.reduce((a, b) => a + b.responses, 0) / side.reduce((a, b) => a + b.seconds, 0);
-    };
-    const cpuPerResponse = (blocks: AuditBlock[], audit: boolean) => {
-      const side = blocks.filter((b) => b.audit === audit);
-      if (side.some((b) => b.dbCpuUs === undefined)) return undefined;
-      const cpu = side.reduce((a, b) => a + b.cpuUs + b.dbCpuUs!, 0);
-      return cpu / side.reduce((a, b) => a + b.responses, 0);
-    };
-    const quads: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const blocks = mine.filter((b) => b.round === round);
-      for (let i = 0; i + 4 <= blocks.length; i += 4) {
-        const quad = blocks.slice(i, i + 4);
-        quads.push(1 - rate(quad, true) / rate(quad, false));
-      }
-    }
-    const cpuOn = cpuPerResponse(mine, true);
-    const cpuOff = cpuPerResponse(mine, false);
-    const perResponse = (audit: boolean, f: (b: AuditBlock) => number | undefined) => {
-      const side = mine.filter((b) => b.audit === audit);
-      const values = side.map(f);
-      if (values.some((v) => v === undefined)) return undefined;
-      return (
-        (values as number[]).reduce((a, b) => a + b, 0) / side.reduce((a, b) => a + b.responses, 0)
-      );
-    };
-    const delta = (f: (b: AuditBlock) => number | undefined) => {
-      const on = perResponse(true, f);
-      const off = perResponse(false, f);
-      return on === undefined || off === undefined ? undefined : on - off;
-    };
-    const interval = meanInterval(quads);
+    const byRound = Array.from({ length: ROUNDS }, (_, round) =>
+      mine.filter((b) => b.round === round),
+    );
     const pooled = {
       scenario: scenario.name,
-      blocks: mine.length,
       blockMs: AUDIT_BLOCK_MS,
-      cost: 1 - rate(mine, true) / rate(mine, false),
-      cpuShare: cpuOn === undefined || cpuOff === undefined ? undefined : 1 - cpuOff / cpuOn,
-      quads: {
-        n: quads.length,
-        median: median(quads),
-        min: Math.min(...quads),
-        max: Math.max(...quads),
-        mean: interval?.mean,
-        ci95: interval && [interval.low, interval.high],
-      },
-      nodeCpuUsDelta: delta((b) => b.cpuUs),
-      dbCpuUsDelta: delta((b) => b.dbCpuUs),
+      ...interleavedCost(byRound),
     };
+    const { quads } = pooled;
     auditInterleaved.push(pooled);
     process.stdout.write(
-      `\naudit, interleaved in one process (${scenario.name}, ${mine.length} blocks of ${AUDIT_BLOCK_MS} ms): ` +
-        `${pct(pooled.cost)} of req/s, ${pooled.cpuShare === undefined ? '-' : pct(pooled.cpuShare)} of Node + DB CPU per request; ` +
+      `\naudit, interleaved in one process (${scenario.name}, ${pooled.blocks} blocks of ${AUDIT_BLOCK_MS} ms): ` +
+        `${pct(pooled.cost)} of req/s, ${fmt(pooled.cpuShare, pct)} of Node + DB CPU per request; ` +
         `${fmt(pooled.nodeCpuUsDelta, (x) => x.toFixed(0))} us of Node and ${fmt(pooled.dbCpuUsDelta, (x) => x.toFixed(0))} us of PostgreSQL CPU per request; ` +
-        `per quad of blocks (n=${quads.length}): median ${pct(pooled.quads.median ?? NaN)}, ${pct(pooled.quads.min)} to ${pct(pooled.quads.max)}, ` +
-        `mean ${fmt(interval?.mean, pct)} (95% interval ${fmt(interval?.low, pct)} to ${fmt(interval?.high, pct)})`,
+        `per quad of blocks (n=${quads.n}): median ${fmt(quads.median, pct)}, ${fmt(quads.min, pct)} to ${fmt(quads.max, pct)}, ` +
+        `mean ${fmt(quads.mean, pct)} (95% interval ${fmt(quads.ci95?.[0], pct)} to ${fmt(quads.ci95?.[1], pct)})`,
     );
   }
   process.stdout.write('\n');
