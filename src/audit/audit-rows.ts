@@ -1,4 +1,5 @@
 import type { AuditRow } from './audit-entry';
+import type { FinalStatement } from './commit-with-statements';
 
 /** Columns written by the application; the chain columns are filled by `audit_seal()` only. */
 const COLUMNS =
@@ -15,7 +16,7 @@ export const INSERT_BATCH_SQL = `INSERT INTO audit_log (${COLUMNS})
     $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[], $10::smallint[], $11::varchar[],
     $12::varchar[], $13::jsonb[])`;
 
-export function rowParams(row: AuditRow): unknown[] {
+export function rowParams(row: AuditRow): FinalStatement['values'] {
   return [
     row.id,
     row.at,

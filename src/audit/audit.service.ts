@@ -84,7 +84,7 @@ export class AuditService {
     });
     // A prepared statement sent with the COMMIT saves a round trip to PostgreSQL, most of
     // what an entry costs on the benchmark machine (docs/performance.md).
-    const values = rowParams(row) as (string | number | Date | null)[];
+    const values = rowParams(row);
     const statement = { name: 'audit_insert_with_commit', text: INSERT_ONE_SQL, values };
     if (!this.tx.withCommit(statement, (error) => this.insertFailed(error, row))) {
       try {
