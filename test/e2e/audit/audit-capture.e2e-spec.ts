@@ -146,6 +146,56 @@ describe('audit capture of denials, auth events and reads (e2e)', () => {
     expect(row).toMatchObject({ action: 'auth.refresh_reuse', outcome: 'denied', status: 401 });
   });
 
+  it('should record a refresh, a logout and a client token issued as success entries', async () => {
+    const someone = await createUser(t);
+    canaries.push(someone.password);
+    const login = await request(t.url)
+      .post('/v1/auth/login')
+      .send({ email: someone.email, password: someone.password })
+      .expect(200);
+    const refresh = await request(t.url)
+      .post('/v1/auth/refresh')
+      .send({ refresh_token: login.body.refresh_token })
+      .expect(200);
+    canaries.push(login.body.access_token, login.body.refresh_token);
+    canaries.push(refresh.body.access_token, refresh.body.refresh_token);
+    const client = await request(t.url)
+      .post('/v1/oauth/clients')
+      .set('Authorization', `Bearer ${refresh.body.access_token}`)
+      .send({ name: 'audit-capture', scopes: ['customers:read'] })
+      .expect(201);
+    canaries.push(client.body.client_secret);
+    const token = await request(t.url)
+      .post('/v1/oauth/token')
+      .auth(client.body.client_id, client.body.client_secret)
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    canaries.push(token.body.access_token);
+    const logout = await request(t.url)
+      .post('/v1/auth/logout')
+      .set('Authorization', `Bearer ${refresh.body.access_token}`)
+      .send({})
+      .expect(204);
+
+    const user1 = { actor_type: 'user', actor_id: someone.userId, outcome: 'success' };
+    expect(await rowsFor(refresh.headers['x-request-id'])).toEqual([
+      expect.objectContaining({ action: 'auth.refresh', status: 200, ...user1 }),
+    ]);
+    expect(await rowsFor(logout.headers['x-request-id'])).toEqual([
+      expect.objectContaining({ action: 'auth.logout', status: 204, ...user1 }),
+    ]);
+    expect(await rowsFor(token.headers['x-request-id'])).toEqual([
+      expect.objectContaining({
+        action: 'oauth.token',
+        outcome: 'success',
+        status: 200,
+        actor_type: 'client',
+        actor_id: client.body.client_id,
+      }),
+    ]);
+  });
+
   it('should let an auditor list entries, newest first, and audit that read', async () => {
     const res = await request(t.url)
       .get('/v1/audit-logs?limit=2')
